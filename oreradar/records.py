@@ -1,0 +1,313 @@
+"""The records that cross topics and files, declared once and shared by every stage.
+
+    >>> item = NewsItem.create(source="seeds/a.txt", title="Beijing bans gallium exports")
+    >>> NewsItem.from_json(item.to_json()) == item
+    True
+
+``from_json`` raises :class:`~oreradar.errors.RecordError` naming the field that failed,
+which is what a dead-letter entry reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from oreradar.errors import RecordError
+
+__all__ = [
+    "SIGNAL_TYPES",
+    "SEVERITIES",
+    "EVIDENCE_KINDS",
+    "NewsItem",
+    "Amount",
+    "Evidence",
+    "Signal",
+    "Alert",
+    "Gold",
+    "GoldAmount",
+    "LabelledItem",
+    "DeadLetter",
+    "make_item_id",
+    "utc_now",
+]
+
+SIGNAL_TYPES: tuple[str, ...] = (
+    "export_control",
+    "trade_deal",
+    "investment",
+    "sanctions",
+    "disruption",
+    "price",
+    "discovery",
+    "policy",
+    "logistics",
+    "geopolitics",
+)
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+EVIDENCE_KINDS: tuple[str, ...] = ("country", "commodity", "organization", "signal_type", "amount", "scope")
+
+Field_ = Literal["title", "summary", "body"]
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_item_id(
+    url: str | None = None,
+    guid: str | None = None,
+    title: str | None = None,
+    published: datetime | str | None = None,
+) -> str:
+    """Stable id: hash of the canonical URL, else of the feed's guid, else of title+published.
+
+    The caller canonicalises the URL first (producers.feeds does); 16 hex digits are
+    plenty for de-duplication at news scale and match the seed files' names.
+    """
+    if url:
+        basis = "url:" + url
+    elif guid:
+        basis = "guid:" + guid
+    elif title:
+        stamp = published.isoformat() if isinstance(published, datetime) else (published or "")
+        basis = "title:" + title.strip() + "|" + stamp
+    else:
+        raise RecordError("cannot make an item id: no url, guid or title", field="id")
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+class _Record(BaseModel):
+    """JSON in, JSON out, errors that name the field."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_json(cls, raw: bytes | str):  # type: ignore[no-untyped-def]
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RecordError(f"not valid JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: Any):  # type: ignore[no-untyped-def]
+        if not isinstance(data, dict):
+            raise RecordError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(record)"
+            item_id = data.get("id") if isinstance(data.get("id"), str) else None
+            raise RecordError(
+                f"{cls.__name__} {item_id or '(no id)'}: field {where!r}: {first['msg']}",
+                item_id=item_id,
+                field=where,
+            ) from exc
+
+
+class NewsItem(_Record):
+    """One article as published on ``news.raw`` (key = ``id``)."""
+
+    id: str = Field(min_length=1)
+    source: str = ""
+    url: str | None = None
+    title: str = ""
+    summary: str = ""
+    body: str = ""
+    lang: str | None = None
+    published: datetime | None = None
+    fetched: datetime = Field(default_factory=utc_now)
+
+    @field_validator("title", "summary", "body", "source", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+    @field_validator("published", "fetched")
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        if v is None:
+            return None
+        return v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v.astimezone(timezone.utc)
+
+    @model_validator(mode="after")
+    def _has_text(self) -> NewsItem:
+        if not (self.title.strip() or self.body.strip() or self.summary.strip()):
+            raise ValueError("a NewsItem needs a non-empty title, summary or body")
+        return self
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        source: str,
+        title: str = "",
+        summary: str = "",
+        body: str = "",
+        url: str | None = None,
+        guid: str | None = None,
+        lang: str | None = None,
+        published: datetime | None = None,
+        fetched: datetime | None = None,
+    ) -> NewsItem:
+        """Build an item, deriving its stable id the DESIGN.md way."""
+        item_id = make_item_id(url=url, guid=guid, title=title or body[:200], published=published)
+        return cls(
+            id=item_id,
+            source=source,
+            url=url,
+            title=title,
+            summary=summary,
+            body=body,
+            lang=lang,
+            published=published,
+            fetched=fetched or utc_now(),
+        )
+
+    def field_text(self, name: str) -> str:
+        return str(getattr(self, name) or "")
+
+
+class Amount(_Record):
+    value: float
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    text: str
+    field: Field_
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Evidence(_Record):
+    """Why a decision fired: a matched term, what it stands for, and where it stands."""
+
+    concept: str
+    kind: Literal["country", "commodity", "organization", "signal_type", "amount", "scope"]
+    field: Field_
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class Signal(_Record):
+    """The classifier's decision on one item (on ``news.signals``), relevant or not."""
+
+    id: str
+    relevant: bool
+    scope: list[Literal["A", "B"]] = Field(default_factory=list)
+    signal_types: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    commodities: list[str] = Field(default_factory=list)
+    organizations: list[str] = Field(default_factory=list)
+    amounts: list[Amount] = Field(default_factory=list)
+    severity: Severity | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+    lang: str | None = None
+    title: str = ""
+    url: str | None = None
+
+    @field_validator("signal_types")
+    @classmethod
+    def _known_types(cls, v: list[str]) -> list[str]:
+        unknown = sorted(set(v) - set(SIGNAL_TYPES))
+        if unknown:
+            raise ValueError(f"unknown signal types {unknown}; known: {', '.join(SIGNAL_TYPES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _severity_iff_relevant(self) -> Signal:
+        if self.relevant and self.severity is None:
+            raise ValueError("a relevant signal needs a severity")
+        if not self.relevant and self.severity is not None:
+            raise ValueError("severity must be null when the item is not relevant")
+        return self
+
+
+class Alert(Signal):
+    """A relevant signal that passed routing (on ``alerts``)."""
+
+    alert_id: str
+    created: datetime = Field(default_factory=utc_now)
+    subscriptions: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_signal(cls, signal: Signal, subscriptions: list[str] | None = None) -> Alert:
+        # One alert per item: re-processing the same item yields the same alert_id,
+        # so a dispatcher can deliver idempotently under at-least-once processing.
+        alert_id = hashlib.sha256(("alert:" + signal.id).encode()).hexdigest()[:20]
+        return cls(**signal.model_dump(), alert_id=alert_id, subscriptions=subscriptions or [])
+
+
+class GoldAmount(_Record):
+    value: float
+    currency: str
+
+
+class Gold(_Record):
+    relevant: bool
+    signal_types: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    commodities: list[str] = Field(default_factory=list)
+    organizations: list[str] = Field(default_factory=list)
+    amounts: list[GoldAmount] = Field(default_factory=list)
+    severity: Severity | None = None
+
+
+class LabelledItem(_Record):
+    """A corpus line: a NewsItem (fields may be missing but title or body) plus ``gold``."""
+
+    id: str | None = None
+    source: str = ""
+    url: str | None = None
+    title: str = ""
+    summary: str = ""
+    body: str = ""
+    lang: str | None = None
+    published: datetime | None = None
+    gold: Gold
+
+    @field_validator("title", "summary", "body", "source", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+    def to_news_item(self) -> NewsItem:
+        item_id = self.id or make_item_id(url=self.url, title=self.title or self.body[:200], published=self.published)
+        return NewsItem(
+            id=item_id,
+            source=self.source or "corpus",
+            url=self.url,
+            title=self.title,
+            summary=self.summary,
+            body=self.body,
+            lang=self.lang,
+            published=self.published,
+        )
+
+
+class DeadLetter(_Record):
+    """What ``news.deadletter`` carries: the reason, where it happened, the original bytes."""
+
+    stage: str
+    reason: str
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    item_id: str | None = None
+    field: str | None = None
+    original: str = Field(description="the original value, decoded as UTF-8 with replacement")
+    original_b64: str = Field(description="the original value, base64, byte for byte")
+    created: datetime = Field(default_factory=utc_now)

@@ -1,0 +1,116 @@
+"""Settings, read once at start-up from ``ORERADAR_*`` variables (and an optional TOML file).
+
+    >>> settings = Settings.load()
+    >>> settings.bootstrap          # the local broker unless ORERADAR_KAFKA_BOOTSTRAP is set
+    '127.0.0.1:9092'
+
+Only :meth:`Settings.load` reads the environment; everything else is handed the frozen
+object. ``ORERADAR_CONFIG`` names a TOML file whose keys are the same names in lower case
+without the prefix (``broker_port = 9093``); environment variables win over it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from oreradar.errors import ConfigError
+
+__all__ = ["Settings", "PACKAGE_ROOT", "DEFAULT_FEEDS_FILE", "SEEDS_DIR"]
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FEEDS_FILE = PACKAGE_ROOT / "producers" / "feeds" / "catalogue.yaml"
+SEEDS_DIR = PACKAGE_ROOT / "seeds"
+
+# Each long-running process serves its own /metrics; these are the defaults per command.
+DEFAULT_METRICS_PORTS = {"worker": 9310, "alerts": 9311, "feeds": 9312}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORERADAR_", frozen=True, extra="ignore")
+
+    kafka_bootstrap: str | None = Field(None, description="bootstrap servers of an existing cluster; unset = local broker")
+    broker_port: int = Field(9092, ge=1, le=65535, description="port of the local broker")
+    broker_heap: str = Field("512m", description="JVM heap of the local broker")
+    state_dir: Path = Field(Path("~/.local/state/oreradar"), description="broker data, feed and delivery state")
+    feeds_file: Path = Field(DEFAULT_FEEDS_FILE, description="the feeds catalogue")
+    feeds_allow_hosts: str = Field("", description="hosts/CIDRs exempt from the private-address refusal")
+    subscriptions_file: Path | None = Field(None, description="alert subscriptions (YAML)")
+    alerts_file: Path | None = Field(None, description="JSONL alert sink; default $STATE_DIR/alerts.jsonl")
+    metrics_port: int | None = Field(None, description="/metrics port of this process; default per command, 0 = off")
+    partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
+    consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
+    log_level: str = Field("INFO")
+    log_format: str = Field("text", description="text or json")
+    sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")
+    sasl_username: str | None = None
+
+    @field_validator("state_dir", "feeds_file", "subscriptions_file", "alerts_file")
+    @classmethod
+    def _expand(cls, v: Path | None) -> Path | None:
+        return v.expanduser() if v is not None else None
+
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        if v not in ("text", "json"):
+            raise ValueError("ORERADAR_LOG_FORMAT must be 'text' or 'json'")
+        return v
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("ORERADAR_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file).expanduser()))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Read the environment once; a bad value raises ConfigError naming the variable."""
+        config_file = os.environ.get("ORERADAR_CONFIG")
+        if config_file and not Path(config_file).expanduser().is_file():
+            raise ConfigError(f"ORERADAR_CONFIG={config_file}: no such file")
+        try:
+            return cls(**overrides)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = "ORERADAR_" + str(first["loc"][0]).upper() if first["loc"] else "ORERADAR_*"
+            raise ConfigError(f"{name}: {first['msg']} (got {first.get('input')!r})") from exc
+
+    # Derived values, computed from the fields so they never disagree with them.
+    @property
+    def local_broker(self) -> bool:
+        return not self.kafka_bootstrap
+
+    @property
+    def bootstrap(self) -> str:
+        return self.kafka_bootstrap or f"127.0.0.1:{self.broker_port}"
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.state_dir / "kafka"
+
+    @property
+    def alerts_path(self) -> Path:
+        return self.alerts_file or self.state_dir / "alerts.jsonl"
+
+    def metrics_port_for(self, command: str) -> int | None:
+        """The port this command serves /metrics on, or None when switched off (0)."""
+        port = self.metrics_port if self.metrics_port is not None else DEFAULT_METRICS_PORTS.get(command)
+        return port or None
+
+    def as_dict(self) -> dict[str, Any]:
+        """For logging: secrets stay masked (SecretStr prints as '**********')."""
+        return {k: (str(v) if v is not None else None) for k, v in self.model_dump().items()}
