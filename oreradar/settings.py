@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     alerts_file: Path | None = Field(None, description="JSONL alert sink; default $STATE_DIR/alerts.jsonl")
     metrics_port: int | None = Field(None, description="/metrics port of this process; default per command, 0 = off")
     partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
+    alert_min_severity: str = Field("low", description="least severity a relevant signal needs to become an alert")
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")
@@ -53,6 +54,13 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
+
+    @field_validator("alert_min_severity")
+    @classmethod
+    def _severity(cls, v: str) -> str:
+        if v not in ("low", "medium", "high", "critical"):
+            raise ValueError("ORERADAR_ALERT_MIN_SEVERITY must be low, medium, high or critical")
+        return v
 
     @field_validator("log_format")
     @classmethod

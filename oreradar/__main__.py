@@ -1,0 +1,3 @@
+from oreradar.cli import main
+
+main()

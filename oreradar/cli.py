@@ -1,0 +1,250 @@
+"""``oreradar``: the command line that wires the stages together.
+
+Settings are read once here (``Settings.load()``) and handed to every command through
+the click context; no other module reads the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from oreradar.errors import OreradarError
+from oreradar.logs import configure_logging
+from oreradar.settings import SEEDS_DIR, Settings
+
+__all__ = ["cli", "main"]
+
+log = logging.getLogger("oreradar")
+
+
+def _settings() -> Settings:
+    return click.get_current_context().obj["settings"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING... (default: ORERADAR_LOG_LEVEL or INFO)")
+@click.pass_context
+def cli(ctx: click.Context, log_level: str | None) -> None:
+    """oreradar: news in, typed and explained supply-chain signals out.
+
+    Reads news about rare earths, critical minerals and Central Asia's minerals, energy
+    and trade routes, classifies each item (types, countries, commodities, organisations,
+    amounts, severity, evidence) and routes alerts. Every setting is an ORERADAR_*
+    environment variable; see the README.
+    """
+    settings = Settings.load(**({"log_level": log_level} if log_level else {}))
+    configure_logging(settings.log_level, settings.log_format)
+    ctx.obj = {"settings": settings}
+
+
+# --- broker ---------------------------------------------------------------------------
+
+
+@cli.group()
+def broker() -> None:
+    """The local Apache Kafka (KRaft) of the embedded default: start, stop, status.
+
+    Jars come from Maven Central via deploy/kafka/pom.xml (needs Java 17+ and Maven);
+    data lives in $ORERADAR_STATE_DIR/kafka and survives restarts.
+    """
+
+
+@broker.command("start")
+def broker_start() -> None:
+    """Start the local broker; returns once it accepts connections."""
+    from oreradar.kafka_admin import ensure_topics, wait_for_cluster
+    from oreradar.local_broker import broker_command
+
+    settings = _settings()
+    broker_command(settings, "start")
+    wait_for_cluster(settings)
+    ensure_topics(settings)
+
+
+@broker.command("stop")
+def broker_stop() -> None:
+    """Stop the local broker cleanly."""
+    from oreradar.local_broker import broker_command
+
+    broker_command(_settings(), "stop")
+
+
+@broker.command("status")
+def broker_status() -> None:
+    """Say whether the local broker runs (exit 1 if not)."""
+    from oreradar.local_broker import broker_command
+
+    sys.exit(broker_command(_settings(), "status", check=False))
+
+
+# --- producers ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--no-progress", is_flag=True, help="no progress bar (logs only)")
+def replay(paths: tuple[Path, ...], no_progress: bool) -> None:
+    """Publish seed .txt articles, NewsItem .jsonl files and folders of them to news.raw.
+
+    A .txt file is one article (title = first line, body = the rest); a .jsonl file has
+    one NewsItem per line. Prints a summary: published, skipped, failed.
+    """
+    from oreradar.kafka_admin import ensure_topics
+    from producers.replay_cli import replay_paths
+
+    settings = _settings()
+    ensure_topics(settings)
+    summary = replay_paths(settings, list(paths), progress=not no_progress)
+    click.echo(summary.line())
+    if summary.failed:
+        sys.exit(1)
+
+
+# --- processors -----------------------------------------------------------------------
+
+
+@cli.command()
+def worker() -> None:
+    """Run the Faust worker: news.raw -> classify -> news.signals, alerts, news.deadletter."""
+    from processors.worker import run_worker
+
+    run_worker(_settings())
+
+
+@cli.command()
+@click.argument("source", default="-", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--relevant-only", is_flag=True, help="print only relevant decisions")
+def classify(source: Path, relevant_only: bool) -> None:
+    """Classify NewsItem JSONL (or a plain .txt article) into Signal JSONL on stdout. No Kafka.
+
+    SOURCE is a .jsonl file, a .txt article, a folder of them, or - for JSONL on stdin.
+    Lines that are not NewsItems are reported on stderr with their line number.
+    """
+    from processors.classifier import Classifier
+    from producers.replay import read_paths
+
+    clf = Classifier.default()
+    if str(source) == "-":
+        entries = _read_stdin()
+    else:
+        entries = read_paths([source])
+    bad = 0
+    for entry in entries:
+        if entry.item is None:
+            bad += 1
+            click.echo(f"oreradar classify: {entry.where}: {entry.error}", err=True)
+            continue
+        signal = clf.classify(entry.item)
+        if signal.relevant or not relevant_only:
+            click.echo(signal.to_json().decode())
+    if bad:
+        sys.exit(1)
+
+
+def _read_stdin():  # type: ignore[no-untyped-def]
+    """Stdin is JSONL when its first non-blank character is '{', else one plain-text article."""
+    from producers.replay import ReadEntry, item_from_text, read_jsonl
+
+    data = sys.stdin.read()
+    if data.lstrip().startswith("{"):
+        yield from read_jsonl(data.splitlines(), source="<stdin>")
+        return
+    try:
+        yield ReadEntry("<stdin>", item=item_from_text(data, source="<stdin>"))
+    except OreradarError as exc:
+        yield ReadEntry("<stdin>", error=str(exc))
+
+
+@cli.command("eval")
+@click.argument("corpus", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
+def eval_(corpus: tuple[Path, ...], as_json: bool) -> None:
+    """Precision, recall and F1 per label against a labelled corpus (JSONL with `gold`).
+
+    CORPUS is one or more .jsonl files or folders (default: seeds/labelled).
+    """
+    from rich.console import Console
+
+    from oreradar.records import LabelledItem
+    from processors.classifier import Classifier
+    from processors.classifier.evaluate import evaluate
+    from producers.replay import expand_paths
+
+    paths = expand_paths(list(corpus) or [SEEDS_DIR / "labelled"])
+    items: list[LabelledItem] = []
+    for path in paths:
+        if path.suffix != ".jsonl":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append(LabelledItem.from_json(line))
+                except OreradarError as exc:
+                    raise click.ClickException(f"{path}:{number}: {exc}") from exc
+    if not items:
+        raise click.ClickException("no labelled items found; pass a .jsonl corpus with `gold` labels")
+    report = evaluate(Classifier.default(), items)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        Console().print(report.render())
+
+
+# --- sinks ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--quiet", is_flag=True, help="do not print a line per alert")
+def alerts(quiet: bool) -> None:
+    """Run the alert dispatcher: alerts topic -> JSONL file (ORERADAR_ALERTS_FILE) and stdout."""
+    from sinks.run_dispatcher import run_dispatcher
+
+    run_dispatcher(_settings(), print_alerts=not quiet)
+
+
+# --- the embedded default ------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--timeout", default=120.0, show_default=True, help="seconds to wait for the decisions")
+@click.option("--keep-broker", is_flag=True, help="leave the local broker running afterwards")
+def demo(paths: tuple[Path, ...], timeout: float, keep_broker: bool) -> None:
+    """The embedded default, end to end, then exit.
+
+    Starts the local Kafka (unless ORERADAR_KAFKA_BOOTSTRAP is set), creates the topics,
+    starts the worker and the alert dispatcher, replays the seed articles (default: the
+    top-level files of seeds/), prints each alert as it arrives, and stops everything it
+    started.
+    """
+    from oreradar.demo import run_demo
+
+    default = sorted(p for p in SEEDS_DIR.iterdir() if p.suffix in (".txt", ".jsonl"))
+    code = run_demo(_settings(), list(paths) or default, timeout=timeout, keep_broker=keep_broker)
+    sys.exit(code)
+
+
+def _register_optional_groups() -> None:
+    """Feed commands live with the feed poller (producers/feeds/cli.py)."""
+    try:
+        from producers.feeds.cli import feeds
+    except ImportError as exc:  # the feeds package is optional at import time
+        log.debug("feeds commands unavailable: %s", exc)
+        return
+    cli.add_command(feeds)
+
+
+_register_optional_groups()
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except OreradarError as exc:
+        click.echo(f"oreradar: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,193 @@
+"""``oreradar demo``: the embedded default end to end, then everything it started is stopped.
+
+Order matters: watchers on ``news.signals`` and ``alerts`` are positioned at the end of
+each partition before the replay, so the demo reports exactly this run's decisions even
+when the topics hold earlier ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from oreradar.errors import BrokerError
+from oreradar.kafka_admin import ensure_topics, wait_for_cluster
+from oreradar.records import Alert, Signal
+from oreradar.settings import Settings
+from oreradar.topics import ALERTS, NEWS_SIGNALS
+from producers.publisher import kafka_client_config
+from producers.replay_cli import replay_paths
+from sinks.console import summary_line
+
+__all__ = ["run_demo", "TopicWatcher"]
+
+log = logging.getLogger(__name__)
+console = Console(highlight=False)
+
+
+class TopicWatcher:
+    """Reads a topic from 'now' on, without a consumer group (nothing is committed)."""
+
+    def __init__(self, settings: Settings, topic: str):
+        from kafka import KafkaConsumer, TopicPartition
+
+        self._consumer = KafkaConsumer(enable_auto_commit=False, **kafka_client_config(settings))
+        partitions = self._consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            raise BrokerError(f"topic {topic} has no partitions; was it created?")
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        self._consumer.assign(assigned)
+        self._consumer.seek_to_end(*assigned)
+        for tp in assigned:
+            self._consumer.position(tp)  # resolve the lazy seek now, before anything is replayed
+
+    def poll(self, timeout_ms: int = 500) -> list[bytes]:
+        batches = self._consumer.poll(timeout_ms=timeout_ms)
+        return [record.value for batch in batches.values() for record in batch]
+
+    def close(self) -> None:
+        self._consumer.close()
+
+
+@contextmanager
+def _process(name: str, args: list[str], log_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A child `oreradar` process whose output goes to a log file; stopped on exit."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"demo-{name}.log"
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "oreradar", *args], stdout=out, stderr=subprocess.STDOUT)
+        console.print(f"[dim]started {name} (pid {proc.pid}, log {log_path})[/]")
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            console.print(f"[dim]stopped {name} (exit {proc.returncode})[/]")
+
+
+def _print_alert(alert: Alert) -> None:
+    style = {"critical": "bold red", "high": "red", "medium": "yellow"}.get(alert.severity or "", "cyan")
+    console.print(f"[{style}]ALERT[/] {escape(summary_line(alert))}")
+    shown = {}
+    for ev in alert.evidence:
+        shown.setdefault((ev.kind, ev.concept), ev)
+    parts = [f"{escape(ev.text)}→{escape(ev.concept)} ({ev.field} {ev.start}-{ev.end})" for ev in list(shown.values())[:12]]
+    if parts:
+        console.print("      [dim]evidence:[/] " + "; ".join(parts))
+    if alert.amounts:
+        console.print("      [dim]amounts:[/] " + "; ".join(f"{a.value:,.0f} {a.currency}" for a in alert.amounts))
+
+
+def _dispatcher_caught_up(settings: Settings) -> bool:
+    """True once the dispatcher's committed offsets reach the end of ``alerts``."""
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.admin import KafkaAdminClient
+
+    config = kafka_client_config(settings)
+    admin = KafkaAdminClient(**config)
+    consumer = KafkaConsumer(**config)
+    try:
+        committed = admin.list_consumer_group_offsets(f"{settings.consumer_group}-alerts")
+        partitions = [TopicPartition(ALERTS, p) for p in consumer.partitions_for_topic(ALERTS) or ()]
+        ends = consumer.end_offsets(partitions)
+        return all(end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items())
+    finally:
+        admin.close()
+        consumer.close()
+
+
+def _wait(predicate, timeout: float, step: float = 0.5) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def run_demo(settings: Settings, paths: list[Path], *, timeout: float = 120.0, keep_broker: bool = False) -> int:
+    from oreradar.local_broker import broker_command, broker_running
+
+    started_broker = False
+    if settings.local_broker:
+        if not broker_running(settings):
+            broker_command(settings, "start")
+            started_broker = not keep_broker
+    else:
+        console.print(f"using the Kafka cluster at {settings.bootstrap}")
+    try:
+        wait_for_cluster(settings)
+        ensure_topics(settings)
+        return _run_pipeline(settings, paths, timeout)
+    finally:
+        if started_broker:
+            broker_command(settings, "stop", check=False)
+
+
+def _run_pipeline(settings: Settings, paths: list[Path], timeout: float) -> int:
+    log_dir = settings.state_dir / "logs"
+    with ExitStack() as stack:
+        signals_watch = TopicWatcher(settings, NEWS_SIGNALS)
+        stack.callback(signals_watch.close)
+        alerts_watch = TopicWatcher(settings, ALERTS)
+        stack.callback(alerts_watch.close)
+        worker = stack.enter_context(_process("worker", ["worker"], log_dir))
+        dispatcher = stack.enter_context(_process("alerts", ["alerts", "--quiet"], log_dir))
+
+        summary = replay_paths(settings, paths, progress=True)
+        console.print(summary.line())
+        replayed = set(summary.ids)
+        pending = set(replayed)
+        decided: dict[str, Signal] = {}
+        shown: set[str] = set()
+        deadline = time.monotonic() + timeout
+        with console.status(f"waiting for {len(pending)} decisions…") as status:
+            while pending and time.monotonic() < deadline:
+                for raw in signals_watch.poll(300):
+                    sig = Signal.from_json(raw)
+                    if sig.id in pending:
+                        pending.discard(sig.id)
+                        decided[sig.id] = sig
+                _drain_alerts(alerts_watch, replayed, shown)
+                status.update(f"waiting for {len(pending)} decisions…")
+                for name, proc in (("worker", worker), ("alerts", dispatcher)):
+                    if proc.poll() is not None:
+                        console.print(f"[red]{name} exited early (code {proc.returncode}); see {log_dir}/demo-{name}.log[/]")
+                        return 1
+        # Alerts may trail their decisions by a moment.
+        relevant = {s.id for s in decided.values() if s.relevant}
+        _wait(lambda: _drain_alerts(alerts_watch, replayed, shown) >= len(relevant), timeout=10)
+        delivered = _wait(lambda: _dispatcher_caught_up(settings), timeout=30)
+
+    console.print(
+        f"demo: {len(decided)} decisions ({len(relevant)} relevant), {len(shown)} alerts shown; "
+        f"alerts file {settings.alerts_path}" + ("" if delivered else " [yellow](dispatcher had not caught up)[/]")
+    )
+    if pending:
+        console.print(f"[red]demo: no decision within {timeout:.0f}s for {len(pending)} items; see {log_dir}[/]")
+        return 1
+    return 0
+
+
+def _drain_alerts(watch: TopicWatcher, ids: set[str], shown: set[str]) -> int:
+    """Print the alerts of this run not shown yet; return how many were shown in all."""
+    for raw in watch.poll(200):
+        alert = Alert.from_json(raw)
+        if alert.id in ids and alert.alert_id not in shown:
+            shown.add(alert.alert_id)
+            _print_alert(alert)
+    return len(shown)

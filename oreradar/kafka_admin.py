@@ -1,0 +1,65 @@
+"""Topic creation and reachability checks against any Kafka cluster (kafka-python admin)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from oreradar.errors import BrokerError
+from oreradar.settings import Settings
+from oreradar.topics import ALL_TOPICS
+
+__all__ = ["ensure_topics", "wait_for_cluster"]
+
+log = logging.getLogger(__name__)
+
+
+def _admin(settings: Settings):  # type: ignore[no-untyped-def]
+    from kafka.admin import KafkaAdminClient
+
+    from producers.publisher import kafka_client_config
+
+    return KafkaAdminClient(client_id="oreradar-admin", request_timeout_ms=10000, **kafka_client_config(settings))
+
+
+def wait_for_cluster(settings: Settings, timeout: float = 60.0) -> None:
+    """Return once the cluster answers metadata requests, else raise BrokerError."""
+    from kafka.errors import KafkaError
+
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            admin = _admin(settings)
+            admin.list_topics()
+            admin.close()
+            return
+        except (KafkaError, OSError) as exc:
+            last = exc
+            time.sleep(0.5)
+    raise BrokerError(
+        f"Kafka at {settings.bootstrap} did not answer within {timeout:.0f}s ({last}). "
+        "Run `oreradar broker start`, or point ORERADAR_KAFKA_BOOTSTRAP at a running cluster."
+    )
+
+
+def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> list[str]:
+    """Create the missing topics with ORERADAR_PARTITIONS partitions; return those created."""
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = _admin(settings)
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in topics if t not in existing]
+        replication = 1 if settings.local_broker else min(3, max(1, len(admin.describe_cluster()["brokers"])))
+        for name in missing:
+            try:
+                admin.create_topics([NewTopic(name, num_partitions=settings.partitions, replication_factor=replication)])
+            except TopicAlreadyExistsError:
+                pass  # created meanwhile by another process: fine
+        if missing:
+            log.info("created topics %s", ", ".join(missing))
+        return missing
+    finally:
+        admin.close()

@@ -1,0 +1,83 @@
+"""Every Prometheus metric of oreradar, in one module.
+
+Each stage builds its metrics on a registry it is handed, so a test makes a fresh
+``CollectorRegistry()`` and reads values back with ``registry.get_sample_value``:
+
+    >>> from prometheus_client import CollectorRegistry
+    >>> reg = CollectorRegistry()
+    >>> m = PipelineMetrics(reg)
+    >>> m.items.labels(stage="classify", outcome="relevant").inc()
+    >>> reg.get_sample_value("oreradar_items_total", {"stage": "classify", "outcome": "relevant"})
+    1.0
+
+Labels are bounded: ``stage`` is a command name, ``outcome``/``reason`` come from small
+fixed vocabularies, ``feed`` is a catalogue name (bounded by the catalogue).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+__all__ = ["PipelineMetrics", "serve_metrics", "REGISTRY", "CollectorRegistry"]
+
+log = logging.getLogger(__name__)
+
+# Classification takes microseconds to milliseconds; delivery and fetches take longer.
+_FAST_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0)
+
+
+class PipelineMetrics:
+    """Metrics of the replay → classify → dispatch pipeline."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY):
+        self.items = Counter(
+            "oreradar_items_total",
+            "Items handled, by stage and outcome (published, relevant, not_relevant, delivered, ...)",
+            ["stage", "outcome"],
+            registry=registry,
+        )
+        self.dropped = Counter(
+            "oreradar_dropped_total",
+            "Records a stage could not process and sent to the dead-letter topic or skipped, by reason",
+            ["stage", "reason"],
+            registry=registry,
+        )
+        self.classify_seconds = Histogram(
+            "oreradar_classify_seconds",
+            "Time to classify one item",
+            buckets=_FAST_BUCKETS,
+            registry=registry,
+        )
+        self.alerts = Counter(
+            "oreradar_alerts_total",
+            "Alerts emitted by the worker, by severity",
+            ["severity"],
+            registry=registry,
+        )
+        self.deliveries = Counter(
+            "oreradar_alert_deliveries_total",
+            "Alert deliveries by channel and outcome (ok, failed, duplicate)",
+            ["channel", "outcome"],
+            registry=registry,
+        )
+        self.last_item = Gauge(
+            "oreradar_last_item_timestamp_seconds",
+            "Unix time at which the stage last handled an item (a stalled stage stops moving)",
+            ["stage"],
+            registry=registry,
+        )
+
+
+def serve_metrics(port: int | None, registry: CollectorRegistry = REGISTRY) -> None:
+    """Serve /metrics on ``port`` (all interfaces), or do nothing when port is None."""
+    if port is None:
+        return
+    try:
+        start_http_server(port, registry=registry)
+    except OSError as exc:
+        # A busy port must not stop the pipeline: say so and carry on without /metrics.
+        log.warning("metrics: cannot serve /metrics on port %s (%s); set ORERADAR_METRICS_PORT", port, exc)
+    else:
+        log.info("metrics: serving /metrics on port %s", port)

@@ -1,0 +1,65 @@
+"""The agent that consumes ``news.raw``: classify every item, send the decision on.
+
+Every decision goes to ``news.signals``; relevant ones that pass the severity floor to
+``alerts``; records that cannot be processed to ``news.deadletter`` with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import faust
+
+from oreradar.metrics import PipelineMetrics
+from oreradar.records import NewsItem, Signal
+from processors.app import Topics
+from processors.handle_raw import handle_raw
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+STAGE = "classify"
+
+
+def register(
+    app: faust.App,
+    topics: Topics,
+    classify: Callable[[NewsItem], Signal],
+    metrics: PipelineMetrics,
+    *,
+    min_severity: str = "low",
+) -> Any:
+    @app.agent(topics.raw, name="classify_news")
+    async def classify_news(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            msg = event.message
+            started = time.perf_counter()
+            outcome = handle_raw(
+                event.value,
+                classify,
+                min_severity=min_severity,
+                topic=msg.topic,
+                partition=msg.partition,
+                offset=msg.offset,
+                key=event.key,
+            )
+            metrics.classify_seconds.observe(time.perf_counter() - started)
+            metrics.last_item.labels(stage=STAGE).set_to_current_time()
+            if outcome.dead is not None:
+                await topics.deadletter.send(key=event.key, value=outcome.dead.to_json())
+                metrics.dropped.labels(stage=STAGE, reason="invalid_record").inc()
+                log.warning("dead-lettered %s:%s@%s: %s", msg.topic, msg.partition, msg.offset, outcome.dead.reason)
+                continue
+            signal = outcome.signal
+            assert signal is not None
+            key = signal.id.encode()
+            await topics.signals.send(key=key, value=signal.to_json())
+            metrics.items.labels(stage=STAGE, outcome="relevant" if signal.relevant else "not_relevant").inc()
+            if outcome.alert is not None:
+                await topics.alerts.send(key=key, value=outcome.alert.to_json())
+                metrics.alerts.labels(severity=outcome.alert.severity).inc()
+
+    return classify_news

@@ -1,0 +1,95 @@
+"""What the worker does with one record from ``news.raw``, as a pure function.
+
+    >>> outcome = handle_raw(b'{"id": "x1", "title": "China bans gallium exports"}', classify)
+    >>> outcome.signal.relevant, outcome.alert is not None        # doctest: +SKIP
+    (True, True)
+
+The Faust agent (``processors/classify_news.py``) is a shell around this: it reads,
+calls, sends what comes back, counts. Keeping the decision here means it is tested
+without a broker and the agent loop stays a screen long.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from oreradar.errors import OreradarError, RecordError
+from oreradar.records import SEVERITIES, Alert, DeadLetter, NewsItem, Signal
+
+__all__ = ["Outcome", "handle_raw", "dead_letter", "passes_severity"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Exactly one of ``signal`` or ``dead`` is set; ``alert`` only with a relevant signal."""
+
+    signal: Signal | None = None
+    alert: Alert | None = None
+    dead: DeadLetter | None = None
+
+
+def passes_severity(signal: Signal, min_severity: str) -> bool:
+    return signal.relevant and SEVERITIES.index(signal.severity or "low") >= SEVERITIES.index(min_severity)
+
+
+def dead_letter(
+    raw: bytes | None,
+    reason: str,
+    *,
+    stage: str,
+    topic: str,
+    partition: int | None = None,
+    offset: int | None = None,
+    key: bytes | None = None,
+    item_id: str | None = None,
+    field: str | None = None,
+) -> DeadLetter:
+    raw = raw or b""
+    return DeadLetter(
+        stage=stage,
+        reason=reason,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=key.decode("utf-8", "replace") if key else None,
+        item_id=item_id,
+        field=field,
+        original=raw.decode("utf-8", "replace"),
+        original_b64=base64.b64encode(raw).decode("ascii"),
+    )
+
+
+def handle_raw(
+    raw: bytes | None,
+    classify: Callable[[NewsItem], Signal],
+    *,
+    min_severity: str = "low",
+    topic: str = "news.raw",
+    partition: int | None = None,
+    offset: int | None = None,
+    key: bytes | None = None,
+) -> Outcome:
+    """Parse, classify and route one raw record; bad input becomes a dead letter, never an exception."""
+    where = {"stage": "classify", "topic": topic, "partition": partition, "offset": offset, "key": key}
+    if raw is None:
+        return Outcome(dead=dead_letter(raw, "empty record (null value)", **where))
+    try:
+        item = NewsItem.from_json(raw)
+    except RecordError as exc:
+        return Outcome(dead=dead_letter(raw, str(exc), item_id=exc.item_id, field=exc.field, **where))
+    try:
+        signal = classify(item)
+    except OreradarError as exc:
+        return Outcome(dead=dead_letter(raw, f"classifier refused item {item.id}: {exc}", item_id=item.id, **where))
+    except Exception as exc:  # a classifier bug must cost one item, not the worker
+        log.exception("classifier crashed", extra={"item_id": item.id})
+        return Outcome(
+            dead=dead_letter(raw, f"classifier error on item {item.id}: {type(exc).__name__}: {exc}", item_id=item.id, **where)
+        )
+    alert = Alert.from_signal(signal) if passes_severity(signal, min_severity) else None
+    return Outcome(signal=signal, alert=alert)

@@ -1,0 +1,32 @@
+"""``oreradar worker``: build the app, load the classifier, register the agents, run."""
+
+from __future__ import annotations
+
+import logging
+
+from faust.worker import Worker
+
+from oreradar.kafka_admin import ensure_topics, wait_for_cluster
+from oreradar.metrics import PipelineMetrics, serve_metrics
+from oreradar.settings import Settings
+from processors import classify_news
+from processors.app import build_app
+
+__all__ = ["run_worker"]
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings) -> None:
+    from processors.classifier import Classifier
+
+    wait_for_cluster(settings)
+    ensure_topics(settings)
+    classifier = Classifier.default()  # load before joining the group: no stall on the first record
+    app, topics = build_app(settings)
+    metrics = PipelineMetrics()
+    classify_news.register(app, topics, classifier.classify, metrics, min_severity=settings.alert_min_severity)
+    serve_metrics(settings.metrics_port_for("worker"))
+    log.info("worker: consuming %s from %s", topics.raw.get_topic_name(), settings.bootstrap)
+    # Worker handles SIGINT/SIGTERM itself and stops the agents cleanly.
+    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
