@@ -21,7 +21,7 @@ from rich.markup import escape
 
 from oreradar.errors import BrokerError
 from oreradar.kafka_admin import ensure_topics, wait_for_cluster
-from oreradar.records import Alert, Signal
+from oreradar.records import Alert, Evidence, Signal
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_SIGNALS
 from producers.publisher import kafka_client_config
@@ -31,7 +31,7 @@ from sinks.console import summary_line
 __all__ = ["run_demo", "TopicWatcher"]
 
 log = logging.getLogger(__name__)
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 class TopicWatcher:
@@ -82,7 +82,7 @@ def _process(name: str, args: list[str], log_dir: Path) -> Iterator[subprocess.P
 def _print_alert(alert: Alert) -> None:
     style = {"critical": "bold red", "high": "red", "medium": "yellow"}.get(alert.severity or "", "cyan")
     console.print(f"[{style}]ALERT[/] {escape(summary_line(alert))}")
-    shown = {}
+    shown: dict[tuple[str, str], Evidence] = {}
     for ev in alert.evidence:
         shown.setdefault((ev.kind, ev.concept), ev)
     parts = [f"{escape(ev.text)}→{escape(ev.concept)} ({ev.field} {ev.start}-{ev.end})" for ev in list(shown.values())[:12]]

@@ -20,7 +20,7 @@ import logging
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-__all__ = ["PipelineMetrics", "serve_metrics", "REGISTRY", "CollectorRegistry"]
+__all__ = ["PipelineMetrics", "FeedMetrics", "serve_metrics", "REGISTRY", "CollectorRegistry"]
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +81,41 @@ def serve_metrics(port: int | None, registry: CollectorRegistry = REGISTRY) -> N
         log.warning("metrics: cannot serve /metrics on port %s (%s); set ORERADAR_METRICS_PORT", port, exc)
     else:
         log.info("metrics: serving /metrics on port %s", port)
+
+
+# Fetches take 10 ms to a minute; the histogram must show both the fast and the stuck.
+_FETCH_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class FeedMetrics:
+    """Metrics of the feed poller (``oreradar feeds poll`` / ``push``).
+
+    ``outcome`` of a fetch is one of producers.feeds.fetch.OUTCOMES; ``reason`` of a drop
+    is a short fixed word (too_large, refused, no_text, invalid, not_a_feed, publish_failed,
+    bad_signature, …); ``feed`` is a catalogue name.
+    """
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY):
+        self.fetches = Counter(
+            "oreradar_feed_fetches_total", "Feed fetches by outcome (ok, not_modified, timeout, ...)", ["outcome"], registry=registry
+        )
+        self.fetch_seconds = Histogram(
+            "oreradar_feed_fetch_seconds", "Time to fetch one feed, redirects included", buckets=_FETCH_BUCKETS, registry=registry
+        )
+        self.bytes = Counter("oreradar_feed_bytes_total", "Bytes received from feeds, as sent on the wire", registry=registry)
+        self.items = Counter(
+            "oreradar_feed_items_total", "Feed entries by outcome (new, duplicate, skipped)", ["outcome"], registry=registry
+        )
+        self.parse_errors = Counter(
+            "oreradar_feed_parse_errors_total", "Feeds feedparser flagged as ill-formed (bozo), items kept", registry=registry
+        )
+        self.dropped = Counter(
+            "oreradar_feed_dropped_total", "Feeds or entries dropped by the poller, by reason", ["reason"], registry=registry
+        )
+        self.last_success = Gauge(
+            "oreradar_feed_last_success_timestamp_seconds", "Unix time of the feed's last successful fetch", ["feed"], registry=registry
+        )
+        self.disabled = Gauge("oreradar_feed_disabled", "Feeds currently disabled (by operator or auto-disable)", registry=registry)
+        self.pushes = Counter(
+            "oreradar_feed_websub_pushes_total", "WebSub content pushes by outcome (accepted, bad_signature, unknown)", ["outcome"], registry=registry
+        )

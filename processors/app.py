@@ -28,11 +28,11 @@ class Topics:
     deadletter: faust.TopicT
 
 
-def build_app(settings: Settings, *, broker: str | None = None) -> tuple[faust.App, Topics]:
-    """The worker app and its topics; ``broker="memory://"`` serves agent unit tests."""
+def build_app(settings: Settings) -> tuple[faust.App, Topics]:
+    """The worker app and its topics (agent unit tests use it as is: test_context never connects)."""
     app = faust.App(
         f"{settings.consumer_group}-worker",
-        broker=broker or f"kafka://{settings.bootstrap}",
+        broker=f"kafka://{settings.bootstrap}",
         store="memory://",
         topic_partitions=settings.partitions,
         topic_replication_factor=1,

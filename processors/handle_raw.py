@@ -75,21 +75,25 @@ def handle_raw(
     key: bytes | None = None,
 ) -> Outcome:
     """Parse, classify and route one raw record; bad input becomes a dead letter, never an exception."""
-    where = {"stage": "classify", "topic": topic, "partition": partition, "offset": offset, "key": key}
+    def dead(reason: str, item_id: str | None = None, field: str | None = None) -> Outcome:
+        letter = dead_letter(
+            raw, reason, stage="classify", topic=topic, partition=partition, offset=offset, key=key,
+            item_id=item_id, field=field,
+        )
+        return Outcome(dead=letter)
+
     if raw is None:
-        return Outcome(dead=dead_letter(raw, "empty record (null value)", **where))
+        return dead("empty record (null value)")
     try:
         item = NewsItem.from_json(raw)
     except RecordError as exc:
-        return Outcome(dead=dead_letter(raw, str(exc), item_id=exc.item_id, field=exc.field, **where))
+        return dead(str(exc), exc.item_id, exc.field)
     try:
         signal = classify(item)
     except OreradarError as exc:
-        return Outcome(dead=dead_letter(raw, f"classifier refused item {item.id}: {exc}", item_id=item.id, **where))
+        return dead(f"classifier refused item {item.id}: {exc}", item.id)
     except Exception as exc:  # a classifier bug must cost one item, not the worker
         log.exception("classifier crashed", extra={"item_id": item.id})
-        return Outcome(
-            dead=dead_letter(raw, f"classifier error on item {item.id}: {type(exc).__name__}: {exc}", item_id=item.id, **where)
-        )
+        return dead(f"classifier error on item {item.id}: {type(exc).__name__}: {exc}", item.id)
     alert = Alert.from_signal(signal) if passes_severity(signal, min_severity) else None
     return Outcome(signal=signal, alert=alert)

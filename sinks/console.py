@@ -27,7 +27,7 @@ class ConsoleSink:
     name = "console"
 
     def __init__(self, console: Console | None = None):
-        self.console = console or Console(highlight=False)
+        self.console = console or Console(highlight=False, soft_wrap=True)
 
     def add(self, alert: Alert) -> None:
         style = _STYLE.get(alert.severity or "", "")
