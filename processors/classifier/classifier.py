@@ -1,0 +1,234 @@
+"""The classifier: a NewsItem in, a Signal with its evidence out.
+
+    >>> from oreradar.records import NewsItem
+    >>> clf = Classifier.default()
+    >>> item = NewsItem.create(source="doc", title="China bans exports of gallium and germanium")
+    >>> signal = clf.classify(item)
+    >>> signal.relevant, signal.signal_types, signal.commodities, signal.severity
+    (True, ['export_control'], ['gallium', 'germanium'], 'critical')
+
+Per field (title, summary, body): clean (markup and control characters blanked in
+place), tokenise, lemmatise, one automaton pass over the lemma stream (entities, cues,
+vocabularies), pair cues, money regexes. Then signal types (cues/rules.py), relevance
+and scope (relevance.py), severity (severity.py), evidence (explain.py).
+
+Work is capped: only the first ``FIELD_CAPS[field]`` characters of each field are
+read (title 2,000, summary 20,000, body 60,000 characters, i.e. far more than any news
+article); the rest of a 1 MB body is ignored, so the cost of one item is bounded.
+Offsets always refer to the field as it stands in the NewsItem.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from oreradar.errors import ClassifierError
+from oreradar.records import Amount, LabelledItem, NewsItem, Signal
+
+from processors.classifier.amounts import AmountFinder
+from processors.classifier.analysis import ENTITY_KINDS, FieldAnalysis
+from processors.classifier.cues.lexicon import CueLexicon
+from processors.classifier.cues.rules import score_types
+from processors.classifier.explain import EvidenceBuilder
+from processors.classifier.gazetteer import Gazetteer
+from processors.classifier.language import detect_language
+from processors.classifier.matcher import ENTITY, PART, Hit, Matcher, _resolve
+from processors.classifier.morphology import Lemmatizer
+from processors.classifier.relevance import decide
+from processors.classifier.severity import SeverityRules, grade
+from processors.classifier.text import clean, sentence_bounds, tokenize
+
+__all__ = ["Classifier", "DEFAULT_DATA_DIR", "FIELD_CAPS"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR = Path(__file__).parent / "data"
+FIELDS = ("title", "summary", "body")
+FIELD_CAPS = {"title": 2_000, "summary": 20_000, "body": 60_000}
+
+_default: Classifier | None = None
+_default_lock = threading.Lock()
+
+
+class Classifier:
+    """Load once (``Classifier.load()`` or the shared ``Classifier.default()``), then
+    call :meth:`classify` from any thread."""
+
+    def __init__(
+        self,
+        lemmatizer: Lemmatizer,
+        matcher: Matcher,
+        gazetteer: Gazetteer,
+        lexicon: CueLexicon,
+        amounts: AmountFinder,
+        severity: SeverityRules,
+        load_seconds: float = 0.0,
+    ) -> None:
+        self.lemmatizer = lemmatizer
+        self.matcher = matcher
+        self.gazetteer = gazetteer
+        self.lexicon = lexicon
+        self.amounts = amounts
+        self.severity = severity
+        self.load_seconds = load_seconds
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, data_dir: Path | None = None) -> Classifier:
+        """Read the data files of ``data_dir`` (default: the shipped ``data/``)."""
+        started = time.perf_counter()
+        data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+        lemmatizer = Lemmatizer()
+        matcher = Matcher(lemmatizer)
+        gazetteer = Gazetteer.load(data_dir, matcher)
+        lexicon = CueLexicon.load(data_dir / "cues.yaml", matcher)
+        matcher.build()
+        amounts = AmountFinder.load(data_dir / "currencies.yaml")
+        raw = yaml.safe_load((data_dir / "cues.yaml").read_text(encoding="utf-8")) or {}
+        sev = raw.get("severity") or {}
+        severity = SeverityRules(
+            major_producers=frozenset(sev.get("major_producers") or ()),
+            high_usd=float(sev.get("high_usd", 1e9)),
+        )
+        elapsed = time.perf_counter() - started
+        log.info(
+            "classifier loaded from %s in %.2fs: %d aliases, %d cue terms, %d automaton keys",
+            data_dir, elapsed, gazetteer.aliases, lexicon.terms, matcher.size,
+        )
+        return cls(lemmatizer, matcher, gazetteer, lexicon, amounts, severity, elapsed)
+
+    @classmethod
+    def default(cls) -> Classifier:
+        """The process-wide instance on the shipped data, loaded on first use."""
+        global _default
+        if _default is None:
+            with _default_lock:
+                if _default is None:
+                    _default = cls.load()
+        return _default
+
+    # ------------------------------------------------------------------ analysis
+    def analyse(self, text: str, name: str) -> FieldAnalysis:
+        """Entities and cues of one field (already capped)."""
+        fa = FieldAnalysis(name)
+        if not text:
+            return fa
+        cleaned = clean(text)
+        words, starts, ends = tokenize(cleaned)
+        fa.tokens = len(words)
+        if not words:
+            return fa
+        hits = self.matcher.scan(words, self.lemmatizer.lemmas(words), starts, ends)
+        if not hits:
+            return fa
+        vocab: list[Hit] = []
+        parts: list[Hit] = []
+        for hit in hits:
+            group = hit.term.group
+            if group == ENTITY:
+                if hit.term.kind in ENTITY_KINDS:
+                    fa.entities.append(hit)
+            elif group == PART:
+                parts.append(hit)
+            else:
+                vocab.append(hit)
+        if parts:
+            pairs = self.lexicon.pairs_in(parts)
+            if pairs:
+                vocab = _resolve(vocab + pairs)
+        fa.vocab = vocab
+        fa.bounds = sentence_bounds(cleaned)
+        fa.index()
+        return fa
+
+    # ------------------------------------------------------------------ decision
+    def classify(self, item: NewsItem | LabelledItem | Any) -> Signal:
+        """The decision on one item; never raises on odd text (only on non-items)."""
+        if isinstance(item, LabelledItem):
+            item = item.to_news_item()
+        if not isinstance(item, NewsItem):
+            raise ClassifierError(
+                f"classify() takes a NewsItem, got {type(item).__name__}; "
+                "parse the record with NewsItem.from_json first"
+            )
+        fields: list[FieldAnalysis] = []
+        amounts: list[Amount] = []
+        for name in FIELDS:
+            raw = item.field_text(name)[: FIELD_CAPS[name]]
+            fa = self.analyse(raw, name)
+            fields.append(fa)
+            if raw and any(ch.isdigit() for ch in raw):
+                amounts.extend(self.amounts.find(clean(raw), name, original=raw))
+        return self._decide(item, fields, amounts)
+
+    def _decide(self, item: NewsItem, fields: list[FieldAnalysis], amounts: list[Amount]) -> Signal:
+        gaz = self.gazetteer
+        entities: dict[str, dict[str, None]] = {"country": {}, "commodity": {}, "organization": {}}
+        for fa in fields:
+            for hit in fa.entities:
+                entities[hit.term.kind][hit.term.concept] = None
+        countries = list(entities["country"])
+        commodities = list(entities["commodity"])
+        organizations = list(entities["organization"])
+
+        scores = score_types(fields, self.lexicon)
+        types = {t for t, s in scores.items() if s.score >= self.lexicon.threshold_of(t)}
+        relevance = decide(fields, gaz, types)
+
+        unique_amounts = _unique_amounts(amounts)
+        evidence = EvidenceBuilder(item)
+        for fa in fields:
+            for hit in fa.entities:
+                evidence.add(hit.term.concept, hit.term.kind, fa.name, hit.start, hit.end)
+        evidence.add_amounts(unique_amounts)
+
+        if not relevance.relevant:
+            return Signal(
+                id=item.id, relevant=False, countries=countries, commodities=commodities,
+                organizations=organizations, amounts=unique_amounts, evidence=evidence.evidence,
+                lang=self._lang(item), title=item.title, url=item.url,
+            )
+        signal_types = [t for t in scores if t in types]
+        for t in signal_types:
+            for field_name, hit in scores[t].hits:
+                evidence.add(t, "signal_type", field_name, hit.start, hit.end)
+        for scope, (field_name, hit) in relevance.because.items():
+            evidence.add(scope, "scope", field_name, hit.start, hit.end)
+        title_types = {t for t in types if any(f == "title" for f, _ in scores[t].hits)}
+        severity = grade(
+            self.severity,
+            types=types,
+            title_types=title_types,
+            scope=relevance.scope,
+            critical_commodity=any(gaz.commodities[c].critical for c in commodities if c in gaz.commodities),
+            countries=countries,
+            central_asia=any(c in gaz.central_asia for c in countries),
+            max_usd=max((self.amounts.usd(a.value, a.currency) for a in unique_amounts), default=0.0),
+        )
+        return Signal(
+            id=item.id, relevant=True, scope=relevance.scope,  # type: ignore[arg-type]
+            signal_types=signal_types, countries=countries, commodities=commodities,
+            organizations=organizations, amounts=unique_amounts, severity=severity,  # type: ignore[arg-type]
+            evidence=evidence.evidence, lang=self._lang(item), title=item.title, url=item.url,
+        )
+
+    @staticmethod
+    def _lang(item: NewsItem) -> str | None:
+        return item.lang or detect_language(" ".join((item.title, item.summary[:500], item.body[:3000])))
+
+
+def _unique_amounts(amounts: list[Amount]) -> list[Amount]:
+    seen: set[tuple[float, str]] = set()
+    out: list[Amount] = []
+    for a in amounts:
+        key = (round(a.value, 6), a.currency)
+        if key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out

@@ -1,0 +1,128 @@
+"""Read ``data/cues.yaml`` (its header documents the format) into the matcher.
+
+Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
+``supply``, ``minerals``, ``routes`` or ``block``. A pair "A ~ B" registers its two
+parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
+parts found near each other into one hit spanning both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from oreradar.errors import ConfigError
+from oreradar.records import SIGNAL_TYPES
+from processors.classifier.matcher import ENTITY, PART, VOCAB, Hit, Matcher, Term
+
+__all__ = ["CueLexicon", "PairRule", "VOCABULARIES"]
+
+VOCABULARIES = ("supply", "minerals", "routes")
+
+
+@dataclass(frozen=True, slots=True)
+class PairRule:
+    term: Term  # what the pair stands for when both parts are found
+    left: str  # part keys
+    right: str
+
+
+@dataclass
+class CueLexicon:
+    window: int = 15
+    pair_window: int = 4
+    title_factor: int = 2
+    threshold: int = 2
+    thresholds: dict[str, int] = field(default_factory=dict)
+    pairs: list[PairRule] = field(default_factory=list)
+    pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
+    terms: int = 0
+
+    @classmethod
+    def load(cls, path: Path, matcher: Matcher) -> CueLexicon:
+        if not path.exists():
+            raise ConfigError(f"cue lexicon {path} is missing; restore it or pass data_dir=")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+        settings = data.get("settings") or {}
+        lex = cls(
+            window=int(settings.get("window", 15)),
+            pair_window=int(settings.get("pair_window", 4)),
+            title_factor=int(settings.get("title_factor", 2)),
+            threshold=int(settings.get("threshold", 2)),
+        )
+        for type_id, spec in (data.get("types") or {}).items():
+            if type_id not in SIGNAL_TYPES:
+                raise ConfigError(f"{path}: unknown signal type {type_id!r}; known: {', '.join(SIGNAL_TYPES)}")
+            if "threshold" in spec:
+                lex.thresholds[type_id] = int(spec["threshold"])
+            for group in spec.get("cues") or []:
+                weight = int(group.get("weight", 1))
+                for lang, phrases in group.items():
+                    if lang == "weight":
+                        continue
+                    lex._add_all(matcher, phrases, Term("cue", type_id, weight, group=VOCAB), path)
+        for kind in VOCABULARIES:
+            for phrases in (data.get(kind) or {}).values():
+                lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path)
+        for phrases in (data.get("blockers") or {}).values():
+            lex._add_all(matcher, phrases, Term("block", "block", 0, group=ENTITY), path)
+        return lex
+
+    def _add_all(self, matcher: Matcher, phrases: Any, term: Term, path: Path) -> None:
+        if not isinstance(phrases, list):
+            raise ConfigError(f"{path}: expected a list of terms for {term.kind} {term.concept}, got {phrases!r:.80}")
+        for phrase in phrases:
+            phrase = str(phrase)
+            if "~" in phrase:
+                left, _, right = (p.strip() for p in phrase.partition("~"))
+                lkey, _ = matcher.key_of(left)
+                rkey, _ = matcher.key_of(right)
+                if lkey is None or rkey is None:
+                    raise ConfigError(f"{path}: pair {phrase!r} needs words on both sides of '~'")
+                matcher.add(left, Term("part", lkey, group=PART))
+                matcher.add(right, Term("part", rkey, group=PART))
+                rule = PairRule(term, lkey, rkey)
+                self.pairs.append(rule)
+                self.pairs_by_part.setdefault(lkey, []).append(rule)
+                if rkey != lkey:
+                    self.pairs_by_part.setdefault(rkey, []).append(rule)
+            else:
+                matcher.add(phrase, term)
+            self.terms += 1
+
+    def threshold_of(self, type_id: str) -> int:
+        return self.thresholds.get(type_id, self.threshold)
+
+    def pairs_in(self, parts: list[Hit]) -> list[Hit]:
+        """Pair hits from part hits: both sides within ``pair_window`` tokens, any order."""
+        if len(parts) < 2:
+            return []
+        by_key: dict[str, list[Hit]] = {}
+        for hit in parts:
+            by_key.setdefault(hit.term.concept, []).append(hit)
+        out: list[Hit] = []
+        seen: set[tuple[int, PairRule]] = set()
+        for key, hits in by_key.items():
+            for rule in self.pairs_by_part.get(key, ()):
+                if rule.left != key:
+                    continue
+                others = by_key.get(rule.right)
+                if not others:
+                    continue
+                for a in hits:
+                    for b in others:
+                        if a.first < b.last and b.first < a.last:
+                            continue  # the same tokens cannot be both sides
+                        gap = b.first - a.last if b.first >= a.last else a.first - b.last
+                        if gap <= self.pair_window and (a.first, rule) not in seen:
+                            seen.add((a.first, rule))
+                            lo, hi = (a, b) if a.first < b.first else (b, a)
+                            out.append(Hit(rule.term, lo.first, hi.last, lo.start, hi.end))
+                            break
+        return out

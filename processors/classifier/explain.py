@@ -1,0 +1,39 @@
+"""Evidence: the matched terms behind a decision, with concept, kind, field and span.
+
+Deduplicated, but every reported entity, signal type, amount and scope keeps at
+least one span (at most ``per_concept`` spans each, title first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from oreradar.records import Amount, Evidence, NewsItem
+
+from processors.classifier.amounts import format_value
+
+__all__ = ["EvidenceBuilder"]
+
+
+class EvidenceBuilder:
+    def __init__(self, item: NewsItem, per_concept: int = 3) -> None:
+        self._item = item
+        self._per_concept = per_concept
+        self._seen: set[tuple[str, str, str, int, int]] = set()
+        self._count: dict[tuple[str, str], int] = {}
+        self.evidence: list[Evidence] = []
+
+    def add(self, concept: str, kind: str, field: str, start: int, end: int) -> None:
+        key = (kind, concept, field, start, end)
+        if key in self._seen or self._count.get((kind, concept), 0) >= self._per_concept:
+            return
+        self._seen.add(key)
+        self._count[(kind, concept)] = self._count.get((kind, concept), 0) + 1
+        text = self._item.field_text(field)[start:end]
+        self.evidence.append(
+            Evidence(concept=concept, kind=kind, field=field, start=start, end=end, text=text)  # type: ignore[arg-type]
+        )
+
+    def add_amounts(self, amounts: Iterable[Amount]) -> None:
+        for a in amounts:
+            self.add(f"{format_value(a.value)} {a.currency}", "amount", a.field, a.start, a.end)

@@ -1,0 +1,158 @@
+"""One multi-pattern pass over the lemma stream of a field.
+
+Every term (gazetteer alias, cue, vocabulary word) is lemmatised at load time and
+added to a single pyahocorasick automaton as ``" lemma1 lemma2 "``; a field becomes
+``" " + " ".join(lemmas) + " "``, so a key can only match whole tokens. A hit's
+position in that stream is mapped back to token indices, then to character offsets
+in the original field.
+
+    >>> from processors.classifier.morphology import Lemmatizer
+    >>> m = Matcher(Lemmatizer())
+    >>> m.add("редкоземельные металлы", Term("commodity", "rare_earths"))
+    True
+    >>> m.build()
+    >>> text = "Экспорт редкоземельных металлов"
+    >>> [(h.term.concept, text[h.start:h.end]) for h in m.scan_text(text)]
+    [('rare_earths', 'редкоземельных металлов')]
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import add
+from typing import NamedTuple
+
+import ahocorasick
+
+from processors.classifier.morphology import Lemmatizer
+from processors.classifier.text import tokenize
+
+__all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART"]
+
+# Resolution groups: inside a group, overlapping hits are resolved longest-first;
+# hits of different groups never compete (a cue may sit on an entity's tokens).
+ENTITY, VOCAB, PART = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """What a key stands for. ``kind`` is country/commodity/organization/block (group
+    ENTITY), cue/supply/minerals/routes (VOCAB) or part (PART, one side of a pair cue)."""
+
+    kind: str
+    concept: str
+    weight: int = 0
+    case: tuple[str, ...] | None = None  # alias tokens whose capitalisation must match
+    size: int = field(default=0, compare=False)
+    group: int = ENTITY
+
+
+class Hit(NamedTuple):
+    term: Term
+    first: int  # first token index
+    last: int  # one past the last token index
+    start: int  # character offsets in the field
+    end: int
+
+
+def _case_ok(alias: str, surface: str) -> bool:
+    if len(surface) > 1 and surface.isupper():
+        return any(c.isupper() for c in alias)  # an all-caps headline fits any capitalised alias
+    return all(a.isupper() == s.isupper() for a, s in zip(alias, surface) if a.isalpha())
+
+
+class Matcher:
+    """Collects terms, builds the automaton once, then scans fields (thread-safe reads)."""
+
+    def __init__(self, lemmatizer: Lemmatizer) -> None:
+        self._lem = lemmatizer
+        self._keys: dict[str, list[Term]] = {}
+        self._automaton: ahocorasick.Automaton | None = None
+
+    def key_of(self, phrase: str) -> tuple[str | None, list[str]]:
+        words, _, _ = tokenize(phrase)
+        if not words:
+            return None, words
+        return " " + " ".join(self._lem.lemmas(words)) + " ", words
+
+    def add(self, phrase: str, term: Term, *, case_sensitive: bool = False) -> bool:
+        """Register ``phrase`` for ``term``; returns False when the phrase has no tokens."""
+        key, words = self.key_of(phrase)
+        if key is None:
+            return False
+        sized = Term(
+            term.kind,
+            term.concept,
+            term.weight,
+            tuple(words) if case_sensitive else None,
+            len(words),
+            term.group,
+        )
+        bucket = self._keys.setdefault(key, [])
+        if sized not in bucket:
+            bucket.append(sized)
+        return True
+
+    def build(self) -> None:
+        automaton = ahocorasick.Automaton()
+        for key, terms in self._keys.items():
+            automaton.add_word(key, tuple(terms))
+        automaton.make_automaton()
+        self._automaton = automaton
+
+    @property
+    def size(self) -> int:
+        return len(self._keys)
+
+    def scan_text(self, text: str) -> list[Hit]:
+        words, starts, ends = tokenize(text)
+        return self.scan(words, self._lem.lemmas(words), starts, ends)
+
+    def scan(self, words: list[str], lemmas: list[str], starts: list[int], ends: list[int]) -> list[Hit]:
+        """All hits in a tokenised field, overlaps resolved per group, in text order."""
+        if self._automaton is None:
+            raise RuntimeError("Matcher.build() was not called")
+        if not lemmas:
+            return []
+        stream = " " + " ".join(lemmas) + " "
+        found = list(self._automaton.iter(stream))
+        if not found:
+            return []
+        # stream offset of token i = (sum of the lengths of lemmas before i) + i + 1
+        spos = list(map(add, accumulate(map(len, lemmas), initial=0), range(1, len(lemmas) + 2)))
+        candidates: list[Hit] = []
+        for end_pos, terms in found:
+            size = terms[0].size
+            # the key ends with the space after the last token; its last token ends at end_pos - 1
+            last = bisect.bisect_left(spos, end_pos + 1)  # index of the token after the match
+            first = last - size
+            for term in terms:
+                if term.case is not None and not all(
+                    _case_ok(a, s) for a, s in zip(term.case, words[first:last])
+                ):
+                    continue
+                candidates.append(Hit(term, first, last, starts[first], ends[last - 1]))
+        return _resolve(candidates)
+
+
+def _resolve(hits: list[Hit]) -> list[Hit]:
+    """Longest first inside each group; hits on exactly the same tokens all survive."""
+    if len(hits) < 2:
+        return hits
+    kept: list[Hit] = []
+    taken: list[dict[int, tuple[int, int]]] = [{}, {}, {}]
+    for hit in sorted(hits, key=lambda h: (h.first - h.last, h.first)):
+        group = hit.term.group
+        if group == PART:
+            kept.append(hit)
+            continue
+        owners = taken[group]
+        span = (hit.first, hit.last)
+        if all(owners.get(i, span) == span for i in range(hit.first, hit.last)):
+            for i in range(hit.first, hit.last):
+                owners[i] = span
+            kept.append(hit)
+    kept.sort(key=lambda h: (h.first, h.last))
+    return kept

@@ -1,0 +1,80 @@
+"""Relevant or not, and in which scope, exactly as SIGNALS.md draws the line.
+
+- **A**: a critical mineral (any commodity marked ``critical`` in commodities.yaml:
+  not oil, gas, coal, gold, silver or aluminium) together with supply-chain content:
+  a signal type, or supply vocabulary (mining, export, refining, prices...) in the
+  same sentence as the mineral or in the title.
+- **B**: a Central Asian country together with either
+  (1) any commodity (oil and gold included) and supply content,
+  (2) minerals/mining/energy-export vocabulary and supply content or a signal type,
+  (3) routes, transit, corridors, sanctions or re-export enforcement
+      (the ``routes`` vocabulary or the ``sanctions``/``logistics`` types).
+
+Supply content must stand near the thing it qualifies (same sentence, or the title),
+which is what keeps out a band called Rare Earth, a lab result on a magnet, or a
+Kazakh wrestler's gold medal story that happens to mention an export elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from processors.classifier.analysis import FieldAnalysis
+from processors.classifier.gazetteer import Gazetteer
+from processors.classifier.matcher import Hit
+
+__all__ = ["Relevance", "decide"]
+
+
+@dataclass
+class Relevance:
+    relevant: bool
+    scope: list[str] = field(default_factory=list)
+    because: dict[str, tuple[str, Hit]] = field(default_factory=dict)  # scope -> (field, entity hit)
+
+
+def _supported(fa: FieldAnalysis, hit: Hit, kinds: frozenset[str]) -> bool:
+    """A vocabulary hit of one of ``kinds`` in the same sentence as ``hit`` (or the title)."""
+    if fa.name == "title":
+        return any(v.term.kind in kinds for v in fa.vocab)
+    sentence = fa.sentence(hit)
+    return any(v.term.kind in kinds and fa.sentence(v) == sentence for v in fa.vocab)
+
+
+_SUPPLY = frozenset({"supply", "cue"})
+_MINERAL_SUPPLY = frozenset({"supply", "cue", "minerals"})
+
+
+def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Relevance:
+    a_hit: tuple[str, Hit] | None = None
+    ca_hit: tuple[str, Hit] | None = None
+    commodity_supported = False
+    minerals = False
+    routes = False
+    for fa in fields:
+        for hit in fa.entities:
+            kind, concept = hit.term.kind, hit.term.concept
+            if kind == "commodity":
+                supported = _supported(fa, hit, _SUPPLY)
+                commodity_supported = commodity_supported or supported
+                info = gaz.commodities.get(concept)
+                if a_hit is None and info is not None and info.critical and supported:
+                    a_hit = (fa.name, hit)
+            elif kind == "country" and ca_hit is None and concept in gaz.central_asia:
+                ca_hit = (fa.name, hit)
+        for v in fa.vocab:
+            if v.term.kind == "minerals" and _supported(fa, v, _SUPPLY):
+                minerals = True
+            elif v.term.kind == "routes":
+                routes = True
+    result = Relevance(relevant=False)
+    if a_hit is not None:
+        result.scope.append("A")
+        result.because["A"] = a_hit
+    if ca_hit is not None and (
+        commodity_supported or minerals or routes or types & {"sanctions", "logistics"}
+    ):
+        result.scope.append("B")
+        result.because["B"] = ca_hit
+    result.relevant = bool(result.scope)
+    return result

@@ -1,0 +1,75 @@
+"""Field text made safe for matching, and split into tokens with their offsets.
+
+Cleaning never changes the length of the text, so every offset found in the cleaned
+text is an offset into the field as it stands in the NewsItem:
+
+    >>> t = clean("<p>Gallium&nbsp;ban</p>")
+    >>> len(t) == len("<p>Gallium&nbsp;ban</p>"), t.split()
+    (True, ['Gallium', 'ban'])
+
+One regex splits a field into tokens: runs of letters/digits (with inner apostrophes,
+as in "China's" or "Oʻzbekiston"), and each Han character on its own, so that Chinese
+terms match as character sequences without a word segmenter. Hyphens and dots
+separate tokens ("Samruk-Kazyna" is two tokens, like "Samruk Kazyna").
+
+    >>> words, starts, ends = tokenize("Samruk-Kazyna 稀土")
+    >>> words, starts, ends
+    (['Samruk', 'Kazyna', '稀', '土'], [0, 7, 14, 15], [6, 13, 15, 16])
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from itertools import accumulate
+
+__all__ = ["clean", "tokenize", "sentence_bounds", "sentence_of", "HAN_RANGES"]
+
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_APOSTROPHES = "'’ʼʻ‘`"
+
+# The capturing group makes re.split return [gap, word, gap, word, ..., gap], from
+# which the offsets follow by summing lengths in C (no per-token Python object).
+_SPLIT_RE = re.compile(
+    rf"([{HAN_RANGES}]|[^\W_{HAN_RANGES}]+(?:[{_APOSTROPHES}][^\W_{HAN_RANGES}]+)*)"
+)
+
+_MARKUP_RE = re.compile(
+    r"<!--.*?-->|<[a-zA-Z/!][^<>]{0,2000}>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});",
+    re.S,
+)
+# C0/C1 controls (tab and newline kept), zero-width and bidi marks, BOM, surrogates.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]")
+# A sentence ends at . ! ? ; (and their CJK forms) followed by space, or at a line break.
+_SENTENCE_END_RE = re.compile(r"[.!?;…。！？；](?=[\s\"»”')\]]|$)|\n")
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def clean(text: str) -> str:
+    """Blank out markup, entities and control characters with spaces of equal length."""
+    if "<" in text or "&" in text:
+        text = _MARKUP_RE.sub(_blank, text)
+    return _CONTROL_RE.sub(" ", text)
+
+
+def tokenize(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Words of ``text`` with their start and end offsets (three parallel lists)."""
+    parts = _SPLIT_RE.split(text)
+    n = len(parts) // 2
+    if n == 0:
+        return [], [], []
+    cum = list(accumulate(map(len, parts), initial=0))
+    return parts[1::2], cum[1 : 2 * n : 2], cum[2 : 2 * n + 1 : 2]
+
+
+def sentence_bounds(text: str) -> list[int]:
+    """Offsets where sentences end (sorted); use with :func:`sentence_of`."""
+    return [m.end() for m in _SENTENCE_END_RE.finditer(text)]
+
+
+def sentence_of(bounds: list[int], offset: int) -> int:
+    """Index of the sentence holding character ``offset``."""
+    return bisect.bisect_right(bounds, offset)
