@@ -34,7 +34,7 @@ from oreradar.records import Amount, LabelledItem, NewsItem, Signal
 from processors.classifier.amounts import AmountFinder
 from processors.classifier.analysis import ENTITY_KINDS, FieldAnalysis
 from processors.classifier.cues.lexicon import CueLexicon
-from processors.classifier.cues.rules import score_types
+from processors.classifier.cues.rules import reported_types, score_types
 from processors.classifier.explain import EvidenceBuilder
 from processors.classifier.gazetteer import Gazetteer
 from processors.classifier.language import detect_language
@@ -42,7 +42,7 @@ from processors.classifier.matcher import ENTITY, PART, Hit, Matcher, _resolve
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
 from processors.classifier.severity import SeverityRules, grade
-from processors.classifier.text import clean, sentence_bounds, tokenize
+from processors.classifier.text import clean, is_dateline, sentence_bounds, tokenize
 
 __all__ = ["Classifier", "DEFAULT_DATA_DIR", "FIELD_CAPS"]
 
@@ -132,7 +132,10 @@ class Classifier:
         for hit in hits:
             group = hit.term.group
             if group == ENTITY:
-                if hit.term.kind in ENTITY_KINDS:
+                if hit.term.kind in ENTITY_KINDS and not (
+                    hit.term.kind == "country" and hit.first == 0 and name != "title"
+                    and is_dateline(cleaned, hit.start, hit.end)
+                ):
                     fa.entities.append(hit)
             elif group == PART:
                 parts.append(hit)
@@ -178,7 +181,7 @@ class Classifier:
         organizations = list(entities["organization"])
 
         scores = score_types(fields, self.lexicon)
-        types = {t for t, s in scores.items() if s.score >= self.lexicon.threshold_of(t)}
+        types = reported_types(scores, self.lexicon)
         relevance = decide(fields, gaz, types)
 
         unique_amounts = _unique_amounts(amounts)
@@ -194,13 +197,13 @@ class Classifier:
                 organizations=organizations, amounts=unique_amounts, evidence=evidence.evidence,
                 lang=self._lang(item), title=item.title, url=item.url,
             )
-        signal_types = [t for t in scores if t in types]
+        signal_types = sorted(types, key=lambda t: -scores[t].score)
         for t in signal_types:
             for field_name, hit in scores[t].hits:
                 evidence.add(t, "signal_type", field_name, hit.start, hit.end)
         for scope, (field_name, hit) in relevance.because.items():
             evidence.add(scope, "scope", field_name, hit.start, hit.end)
-        title_types = {t for t in types if any(f == "title" for f, _ in scores[t].hits)}
+        title_types = {t for t in types if scores[t].title}
         severity = grade(
             self.severity,
             types=types,

@@ -73,3 +73,13 @@ def sentence_bounds(text: str) -> list[int]:
 def sentence_of(bounds: list[int], offset: int) -> int:
     """Index of the sentence holding character ``offset``."""
     return bisect.bisect_right(bounds, offset)
+
+
+# "МОСКВА, 23 сен —", "Москва. 22 октября.", "ASTANA, Aug 23 (Reuters) -", "BEIJING (Reuters) -"
+_DATELINE_TAIL_RE = re.compile(r"\s*(?:[,.]\s*(?:\d|[^\W\d_]{3,9}\.?\s+\d)|\(|/)")
+
+
+def is_dateline(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is the place name of a wire dateline opening the text:
+    where a story was filed, not what it is about."""
+    return not text[:start].strip() and bool(_DATELINE_TAIL_RE.match(text, end))

@@ -34,9 +34,14 @@ class PairRule:
 class CueLexicon:
     window: int = 15
     pair_window: int = 4
-    title_factor: int = 2
-    threshold: int = 2
-    thresholds: dict[str, int] = field(default_factory=dict)
+    title_factor: float = 3.0
+    lead_factor: float = 1.5
+    lead_sentences: int = 2
+    repeat_factor: float = 0.5
+    relative: float = 0.3
+    need_strong: bool = True
+    threshold: float = 2.0
+    thresholds: dict[str, float] = field(default_factory=dict)
     pairs: list[PairRule] = field(default_factory=list)
     pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
     terms: int = 0
@@ -53,14 +58,19 @@ class CueLexicon:
         lex = cls(
             window=int(settings.get("window", 15)),
             pair_window=int(settings.get("pair_window", 4)),
-            title_factor=int(settings.get("title_factor", 2)),
-            threshold=int(settings.get("threshold", 2)),
+            title_factor=float(settings.get("title_factor", 3.0)),
+            lead_factor=float(settings.get("lead_factor", 1.5)),
+            lead_sentences=int(settings.get("lead_sentences", 2)),
+            repeat_factor=float(settings.get("repeat_factor", 0.5)),
+            relative=float(settings.get("relative", 0.3)),
+            need_strong=bool(settings.get("need_strong", True)),
+            threshold=float(settings.get("threshold", 2.0)),
         )
         for type_id, spec in (data.get("types") or {}).items():
             if type_id not in SIGNAL_TYPES:
                 raise ConfigError(f"{path}: unknown signal type {type_id!r}; known: {', '.join(SIGNAL_TYPES)}")
             if "threshold" in spec:
-                lex.thresholds[type_id] = int(spec["threshold"])
+                lex.thresholds[type_id] = float(spec["threshold"])
             for group in spec.get("cues") or []:
                 weight = int(group.get("weight", 1))
                 for lang, phrases in group.items():
@@ -96,7 +106,7 @@ class CueLexicon:
                 matcher.add(phrase, term)
             self.terms += 1
 
-    def threshold_of(self, type_id: str) -> int:
+    def threshold_of(self, type_id: str) -> float:
         return self.thresholds.get(type_id, self.threshold)
 
     def pairs_in(self, parts: list[Hit]) -> list[Hit]:

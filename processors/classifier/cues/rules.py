@@ -1,9 +1,15 @@
 """Signal types from cues: weighted cue occurrences near entities, against thresholds.
 
-A cue occurrence adds its weight (times ``title_factor`` in a title) when a country,
-commodity or organisation stands in the same sentence or within ``window`` tokens;
-a type is reported when its sum reaches its threshold. All numbers live in
-``data/cues.yaml``.
+A cue occurrence counts when a country, commodity or organisation stands in the same
+sentence or within ``window`` tokens. It adds its weight times a position factor:
+``title_factor`` in the title, ``lead_factor`` in the summary and the first
+``lead_sentences`` sentences of the body, 1 elsewhere; a repeat of the same cue term in
+the same field adds only ``repeat_factor`` of that. The news is in the headline and the
+lead, not in the background paragraphs, and gold labels follow what the item reports.
+
+A type is reported when its score reaches its threshold *and* at least ``relative``
+times the score of the strongest type: a story about a tax that mentions prices in
+passing is a policy story. All numbers live in ``data/cues.yaml``.
 """
 
 from __future__ import annotations
@@ -14,31 +20,60 @@ from processors.classifier.analysis import FieldAnalysis
 from processors.classifier.cues.lexicon import CueLexicon
 from processors.classifier.matcher import Hit
 
-__all__ = ["TypeScore", "score_types"]
+__all__ = ["TypeScore", "score_types", "reported_types"]
 
 
 @dataclass
 class TypeScore:
     type_id: str
-    score: int = 0
+    score: float = 0.0
     hits: list[tuple[str, Hit]] = field(default_factory=list)  # (field name, hit) that counted
-    strong: bool = False  # one cue of weight >= 2 counted
+    title: bool = False  # a cue counted in the title
+    strong: bool = False  # a cue of weight >= 2 counted
 
 
 def score_types(fields: list[FieldAnalysis], lex: CueLexicon) -> dict[str, TypeScore]:
     """Scores of every type that has at least one counted cue (reported or not)."""
     scores: dict[str, TypeScore] = {}
     for fa in fields:
-        factor = lex.title_factor if fa.name == "title" else 1
+        seen: set[tuple[str, str]] = set()
         for hit in fa.vocab:
             term = hit.term
             if term.kind != "cue" or not fa.entity_near(hit, lex.window):
                 continue
+            if fa.name == "title":
+                factor = lex.title_factor
+            elif fa.name == "summary" or fa.sentence(hit) < lex.lead_sentences:
+                factor = lex.lead_factor
+            else:
+                factor = 1.0
+            key = (term.concept, _surface_key(hit))
+            if key in seen:
+                factor *= lex.repeat_factor
+            seen.add(key)
             ts = scores.get(term.concept)
             if ts is None:
                 ts = scores[term.concept] = TypeScore(term.concept)
             ts.score += term.weight * factor
             ts.hits.append((fa.name, hit))
+            if fa.name == "title":
+                ts.title = True
             if term.weight >= 2:
                 ts.strong = True
     return scores
+
+
+def _surface_key(hit: Hit) -> str:
+    return f"{hit.term.kind}:{hit.term.concept}:{hit.last - hit.first}:{hit.term.weight}"
+
+
+def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
+    """The types whose score passes both the absolute and the relative threshold."""
+    if not scores:
+        return set()
+    top = max(s.score for s in scores.values())
+    return {
+        t
+        for t, s in scores.items()
+        if s.score >= lex.threshold_of(t) and s.score >= lex.relative * top and (s.strong or not lex.need_strong)
+    }
