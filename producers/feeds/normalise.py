@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from oreradar.errors import RecordError
-from oreradar.records import NewsItem
+from oreradar.records import NewsItem, make_item_id
 
 from .canonical_url import canonical_url
 
@@ -164,8 +164,10 @@ def normalise_entry(
             lang = None
     published = entry_published(entry, fetched)
     try:
-        return NewsItem.create(
-            source=source, title=title, summary=summary, body=body, url=url, guid=guid,
+        # Title-less entries (common in microblog-style feeds) are identified by their text.
+        item_id = make_item_id(url=url, guid=guid, title=title or summary[:200] or body[:200], published=published)
+        return NewsItem(
+            id=item_id, source=source, title=title, summary=summary, body=body, url=url,
             lang=lang, published=published, fetched=fetched,
         )
     except (ValidationError, RecordError, ValueError) as exc:
