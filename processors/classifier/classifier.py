@@ -38,7 +38,7 @@ from processors.classifier.cues.rules import reported_types, score_types
 from processors.classifier.explain import EvidenceBuilder
 from processors.classifier.gazetteer import Gazetteer
 from processors.classifier.language import detect_language
-from processors.classifier.matcher import ENTITY, PART, Hit, Matcher, _resolve
+from processors.classifier.matcher import ENTITY, ORG, PART, Hit, Matcher, _resolve
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
 from processors.classifier.severity import SeverityRules, grade
@@ -131,7 +131,7 @@ class Classifier:
         parts: list[Hit] = []
         for hit in hits:
             group = hit.term.group
-            if group == ENTITY:
+            if group == ENTITY or group == ORG:
                 if hit.term.kind in ENTITY_KINDS and not (
                     hit.term.kind == "country" and hit.first == 0 and name != "title"
                     and is_dateline(cleaned, hit.start, hit.end)
@@ -143,6 +143,12 @@ class Classifier:
                 vocab.append(hit)
         if parts:
             pairs = self.lexicon.pairs_in(parts)
+            blocks = [p for p in pairs if p.term.kind == "block"]
+            if blocks:  # "Rare Earth ~ album": entities inside a blocking pair are not entities
+                fa.entities = [
+                    h for h in fa.entities if not any(b.first <= h.first and h.last <= b.last for b in blocks)
+                ]
+                pairs = [p for p in pairs if p.term.kind != "block"]
             if pairs:
                 vocab = _resolve(vocab + pairs)
         fa.vocab = vocab
@@ -160,6 +166,13 @@ class Classifier:
                 f"classify() takes a NewsItem, got {type(item).__name__}; "
                 "parse the record with NewsItem.from_json first"
             )
+        try:
+            return self._classify(item)
+        except Exception:  # a bug must not stop a worker: log it and say "not relevant"
+            log.exception("classifier failed on item %s; returning a bare not-relevant decision", item.id)
+            return Signal(id=item.id, relevant=False, lang=item.lang, title=item.field_text("title"), url=item.url)
+
+    def _classify(self, item: NewsItem) -> Signal:
         fields: list[FieldAnalysis] = []
         amounts: list[Amount] = []
         for name in FIELDS:
@@ -195,7 +208,7 @@ class Classifier:
             return Signal(
                 id=item.id, relevant=False, countries=countries, commodities=commodities,
                 organizations=organizations, amounts=unique_amounts, evidence=evidence.evidence,
-                lang=self._lang(item), title=item.title, url=item.url,
+                lang=self._lang(item), title=item.field_text("title"), url=item.url,
             )
         signal_types = sorted(types, key=lambda t: -scores[t].score)
         for t in signal_types:
@@ -218,12 +231,13 @@ class Classifier:
             id=item.id, relevant=True, scope=relevance.scope,  # type: ignore[arg-type]
             signal_types=signal_types, countries=countries, commodities=commodities,
             organizations=organizations, amounts=unique_amounts, severity=severity,  # type: ignore[arg-type]
-            evidence=evidence.evidence, lang=self._lang(item), title=item.title, url=item.url,
+            evidence=evidence.evidence, lang=self._lang(item), title=item.field_text("title"), url=item.url,
         )
 
     @staticmethod
     def _lang(item: NewsItem) -> str | None:
-        return item.lang or detect_language(" ".join((item.title, item.summary[:500], item.body[:3000])))
+        text = " ".join((item.field_text("title"), item.field_text("summary")[:500], item.field_text("body")[:3000]))
+        return item.lang or detect_language(text)
 
 
 def _unique_amounts(amounts: list[Amount]) -> list[Amount]:

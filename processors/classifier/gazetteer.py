@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from oreradar.errors import ConfigError
-from processors.classifier.matcher import ENTITY, Matcher, Term
+from processors.classifier.matcher import ENTITY, ORG, Matcher, Term
 
 __all__ = ["Commodity", "Organization", "Gazetteer", "load_yaml"]
 
@@ -117,4 +117,5 @@ def _add_alias(matcher: Matcher, alias: str, term: Term, case_sensitive: set[str
     letters = [c for c in alias if c.isalpha()]
     abbreviation = 0 < len(letters) <= 4 and all(c.isupper() for c in letters)
     strict = alias in case_sensitive or abbreviation
-    return int(matcher.add(alias, Term(term.kind, term.concept, group=ENTITY), case_sensitive=strict))
+    group = ORG if term.kind == "organization" else ENTITY
+    return int(matcher.add(alias, Term(term.kind, term.concept, group=group), case_sensitive=strict))

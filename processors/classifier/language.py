@@ -23,7 +23,7 @@ import re
 __all__ = ["detect_language"]
 
 _SAMPLE = 4000
-_WORD_RE = re.compile(r"[^\W\d_]+")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 _KK_ONLY = set("әөұүңһӘӨҰҮҢҺ")
 _UZ_ONLY = set("ўҳЎҲ")

@@ -29,17 +29,19 @@ import ahocorasick
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.text import tokenize
 
-__all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART"]
+__all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART", "ORG"]
 
 # Resolution groups: inside a group, overlapping hits are resolved longest-first;
-# hits of different groups never compete (a cue may sit on an entity's tokens).
-ENTITY, VOCAB, PART = 0, 1, 2
+# hits of different groups never compete (a cue may sit on an entity's tokens, and the
+# country inside "US Treasury" or the commodity inside "Core Lithium" is still named).
+ENTITY, VOCAB, PART, ORG = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """What a key stands for. ``kind`` is country/commodity/organization/block (group
-    ENTITY), cue/supply/minerals/routes (VOCAB) or part (PART, one side of a pair cue)."""
+    """What a key stands for. ``kind`` is country/commodity/block (group ENTITY),
+    organization (ORG), cue/supply/minerals/routes (VOCAB) or part (PART, one side of a
+    pair cue)."""
 
     kind: str
     concept: str
@@ -142,7 +144,7 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return hits
     kept: list[Hit] = []
-    taken: list[dict[int, tuple[int, int]]] = [{}, {}, {}]
+    taken: list[dict[int, tuple[int, int]]] = [{}, {}, {}, {}]
     for hit in sorted(hits, key=lambda h: (h.first - h.last, h.first)):
         group = hit.term.group
         if group == PART:
