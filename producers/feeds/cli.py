@@ -37,6 +37,16 @@ __all__ = ["feeds", "state_path", "open_poller", "poll_command"]
 log = logging.getLogger(__name__)
 
 
+_METRICS: dict[int, FeedMetrics] = {}
+
+
+def metrics_for(registry: CollectorRegistry) -> FeedMetrics:
+    """One FeedMetrics per registry: prometheus refuses to register the same names twice."""
+    if id(registry) not in _METRICS:
+        _METRICS[id(registry)] = FeedMetrics(registry)
+    return _METRICS[id(registry)]
+
+
 def state_path(settings: Settings) -> Path:
     return settings.state_dir / "feeds.sqlite3"
 
@@ -65,7 +75,7 @@ async def open_poller(
     try:
         yield FeedPoller(
             catalogue.feeds, store, sink, fetcher,
-            metrics=FeedMetrics(registry), detect_language=default_language_detector(),
+            metrics=metrics_for(registry), detect_language=default_language_detector(),
             blocking_flush=isinstance(sink, KafkaSink),
         )
     finally:
