@@ -82,12 +82,16 @@ def _process(name: str, args: list[str], log_dir: Path) -> Iterator[subprocess.P
 def _print_alert(alert: Alert) -> None:
     style = {"critical": "bold red", "high": "red", "medium": "yellow"}.get(alert.severity or "", "cyan")
     console.print(f"[{style}]ALERT[/] {escape(summary_line(alert))}")
-    shown: dict[tuple[str, str], Evidence] = {}
+    first_of: dict[tuple[str, str], Evidence] = {}
     for ev in alert.evidence:
-        shown.setdefault((ev.kind, ev.concept), ev)
-    parts = [f"{escape(ev.text)}→{escape(ev.concept)} ({ev.field} {ev.start}-{ev.end})" for ev in list(shown.values())[:12]]
-    if parts:
-        console.print("      [dim]evidence:[/] " + "; ".join(parts))
+        first_of.setdefault((ev.kind, ev.concept), ev)
+    for kind in ("signal_type", "country", "commodity", "organization"):
+        parts = [
+            f"{escape(ev.text)}→{escape(ev.concept)} ({ev.field} {ev.start}-{ev.end})"
+            for (k, _), ev in first_of.items() if k == kind
+        ]
+        if parts:
+            console.print(f"      [dim]{kind}:[/] " + "; ".join(parts[:8]) + (f" (+{len(parts) - 8})" if len(parts) > 8 else ""))
     if alert.amounts:
         console.print("      [dim]amounts:[/] " + "; ".join(f"{a.value:,.0f} {a.currency}" for a in alert.amounts))
 
@@ -95,18 +99,16 @@ def _print_alert(alert: Alert) -> None:
 def _dispatcher_caught_up(settings: Settings) -> bool:
     """True once the dispatcher's committed offsets reach the end of ``alerts``."""
     from kafka import KafkaConsumer, TopicPartition
-    from kafka.admin import KafkaAdminClient
 
-    config = kafka_client_config(settings)
-    admin = KafkaAdminClient(**config)
-    consumer = KafkaConsumer(**config)
+    # A consumer in the dispatcher's group that never subscribes: it only reads commits.
+    consumer = KafkaConsumer(
+        group_id=f"{settings.consumer_group}-alerts", enable_auto_commit=False, **kafka_client_config(settings)
+    )
     try:
-        committed = admin.list_consumer_group_offsets(f"{settings.consumer_group}-alerts")
         partitions = [TopicPartition(ALERTS, p) for p in consumer.partitions_for_topic(ALERTS) or ()]
         ends = consumer.end_offsets(partitions)
-        return all(end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items())
+        return all(end == 0 or (consumer.committed(tp) or 0) >= end for tp, end in ends.items())
     finally:
-        admin.close()
         consumer.close()
 
 

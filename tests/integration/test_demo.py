@@ -28,7 +28,7 @@ def test_demo_prints_the_seed_alert_and_stops_what_it_started(kafka_settings: Se
     seed_line = next(line for line in alert_lines if "Центральной Азии" in line)
     for needle in ("KZ", "UZ", "US", "CN", "rare_earths", "tungsten"):
         assert needle in seed_line
-    assert "evidence:" in out and "stopped worker" in out and "stopped alerts" in out
+    assert "signal_type:" in out and "country:" in out and "stopped worker" in out and "stopped alerts" in out
     assert alerts_file.exists() and alerts_file.read_text().count("\n") >= len(alert_lines)
     # The broker was running before the demo, so the demo must not have stopped it.
     assert broker_running(kafka_settings)
