@@ -57,10 +57,10 @@ def feeds_from_opml(data: bytes, *, taken: set[str], known_urls: set[str] | None
                 name, n = f"{base}-{n}", n + 1
             lang = (outline.get("language") or "").split("-")[0].lower() or None
             try:
-                spec = FeedSpec(name=name, url=url, lang=lang, tags=tags)
+                spec = FeedSpec.model_validate({"name": name, "url": url, "lang": lang, "tags": tags})
             except ValidationError as exc:
                 try:
-                    spec = FeedSpec(name=name, url=url, tags=tags)  # a bad language attribute is not worth losing the feed
+                    spec = FeedSpec.model_validate({"name": name, "url": url, "tags": tags})  # a bad language attribute is not worth losing the feed
                 except ValidationError:
                     raise ConfigError(f"{source}: outline {label or url!r}: {exc.errors()[0]['msg']}") from exc
             names.add(name)

@@ -97,7 +97,7 @@ class WebSubCallback:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr,attr-defined]
         return int(sockets[0].getsockname()[1]) if sockets else port
 
     async def stop(self) -> None:
