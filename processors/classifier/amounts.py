@@ -61,30 +61,35 @@ def _number(text: str) -> float | None:
 
 
 class AmountFinder:
-    """Finds money in a field; see the module doc."""
+    """Finds money in a field; see the module doc.
 
-    def __init__(self, currencies: list[_Currency], scales: dict[str, float], prefix: re.Pattern[str],
-                 suffix: re.Pattern[str]) -> None:
+    Figures are found first by one cheap regex; each figure is then tried, anchored,
+    against the currency forms written before it and after it, so the large
+    alternations run a few dozen times per article rather than at every character.
+    """
+
+    def __init__(self, currencies: list[_Currency], scales: list[tuple[re.Pattern[str], float]],
+                 before: re.Pattern[str], after_before: re.Pattern[str], after: re.Pattern[str]) -> None:
         self._currencies = {c.code: c for c in currencies}
-        self._scales = scales  # lower-cased scale word -> multiplier, tried by regex
-        self._scale_res = [(re.compile(p, re.I), m) for p, m in scales.items()]
-        self._prefix = prefix
-        self._suffix = suffix
+        self._scales = scales
+        self._before = before  # currency symbol ending right before a figure
+        self._after_before = after_before  # range and scale after a figure that had a symbol
+        self._after = after  # range, scale and currency word after a figure
 
     @classmethod
     def load(cls, path: Path) -> AmountFinder:
         if not path.exists():
             raise ConfigError(f"currency table {path} is missing; restore it or pass data_dir=")
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        scales: dict[str, float] = {}
+        scales: list[tuple[re.Pattern[str], float]] = []
         scale_words: list[str] = []
         scale_symbol: list[str] = []
         for mult, spec in (data.get("scales") or {}).items():
             for w in spec.get("words") or []:
-                scales[f"(?:{w})"] = float(mult)
+                scales.append((re.compile(w, re.I), float(mult)))
                 scale_words.append(w)
             for w in spec.get("symbol_only") or []:
-                scales[f"(?:{w})"] = float(mult)
+                scales.append((re.compile(w, re.I), float(mult)))
                 scale_symbol.append(w)
         currencies: list[_Currency] = []
         before: list[str] = []
@@ -106,18 +111,21 @@ class AmountFinder:
 
         words = by_length(scale_words)
         words_or_symbol = by_length(scale_words + scale_symbol)
-        prefix = re.compile(
-            rf"(?<![\w$€£¥])(?:{'|'.join(before)})\s?(?P<num>{_NUM})"
-            rf"(?:{_RANGE_SEP}(?:{'|'.join(before_plain)})?\s?(?:{_NUM}))?"
-            rf"(?:\s?(?P<scale>{words_or_symbol})(?:(?<=\.)|{_WORD_END}))?",
-            re.I,
-        )
-        suffix = re.compile(
-            rf"(?<![.,])(?<![^\W\u3400-\u9fff])(?P<num>{_NUM})(?:{_RANGE_SEP}(?:{_NUM}))?"
-            rf"(?:\s?(?P<scale>{words})(?:(?<=\.)|{_WORD_END}))?\s?(?:{'|'.join(after)}){_WORD_END}",
-            re.I,
-        )
-        return cls(currencies, scales, prefix, suffix)
+        try:
+            before_re = re.compile(rf"(?<![\w$€£¥])(?:{'|'.join(before)})\s?$", re.I)
+            after_before_re = re.compile(
+                rf"(?:{_RANGE_SEP}(?:{'|'.join(before_plain)})?\s?(?:{_NUM}))?"
+                rf"(?:\s?(?P<scale>{words_or_symbol})(?:(?<=\.)|{_WORD_END}))?",
+                re.I,
+            )
+            after_re = re.compile(
+                rf"(?:{_RANGE_SEP}(?:{_NUM}))?"
+                rf"(?:\s?(?P<scale>{words})(?:(?<=\.)|{_WORD_END}))?\s?(?:{'|'.join(after)}){_WORD_END}",
+                re.I,
+            )
+        except re.error as exc:
+            raise ConfigError(f"{path}: a currency or scale form is not a valid regular expression: {exc}") from exc
+        return cls(currencies, scales, before_re, after_before_re, after_re)
 
     def usd(self, value: float, currency: str) -> float:
         c = self._currencies.get(currency)
@@ -126,7 +134,7 @@ class AmountFinder:
     def _scale(self, word: str | None) -> float:
         if not word:
             return 1.0
-        for rx, mult in self._scale_res:
+        for rx, mult in self._scales:
             if rx.fullmatch(word):
                 return mult
         return 1.0
@@ -135,33 +143,42 @@ class AmountFinder:
         """Amounts in ``text`` (the cleaned field); spans and texts refer to ``original``."""
         source = original if original is not None else text
         found: list[tuple[int, int, float, str]] = []
-        taken: list[tuple[int, int]] = []
-        for rx, tag in ((self._prefix, "b_"), (self._suffix, "a_")):
-            for m in rx.finditer(text):
-                start, end = m.span()
-                if any(start < e and s < end for s, e in taken):
+        consumed = 0
+        for m in _FIGURE_RE.finditer(text):
+            s, e = m.span()
+            if s < consumed:
+                continue  # the second figure of a range already taken
+            hit = self._before.search(text, max(0, s - 8), s)
+            if hit is not None:
+                tail = self._after_before.match(text, e)
+                tag, start, stop = "b_", hit.start(), tail.end() if tail else e
+                groups = hit.groupdict()
+                scale = tail.group("scale") if tail else None
+            else:
+                tail = self._after.match(text, e)
+                if tail is None:
                     continue
-                code = next((k[2:] for k, v in m.groupdict().items() if v and k.startswith(tag)), None)
-                number = _number(m.group("num"))
-                if code is None or number is None or number == 0:
-                    continue
-                if code == "CNY" and m.group(f"{tag}CNY") in ("¥", "￥"):
-                    code = "JPY" if _JAPAN_RE.search(text) and not _CHINA_RE.search(text) else "CNY"
-                value = number * self._scale(m.group("scale"))
-                end = m.end()
-                # drop the trailing space the range/scale groups may leave
-                while end > start and source[end - 1].isspace():
-                    end -= 1
-                taken.append((start, end))
-                found.append((start, end, value, code))
-        found.sort()
+                tag, start, stop = "a_", s, tail.end()
+                groups = tail.groupdict()
+                scale = tail.group("scale")
+            code = next((k[2:] for k, v in groups.items() if v and k.startswith(tag)), None)
+            number = _number(m.group())
+            if code is None or number is None or number == 0:
+                continue
+            if code == "CNY" and groups.get(f"{tag}CNY") in ("¥", "￥"):
+                code = "JPY" if _JAPAN_RE.search(text) and not _CHINA_RE.search(text) else "CNY"
+            while stop > start and source[stop - 1].isspace():
+                stop -= 1
+            consumed = stop
+            found.append((start, stop, number * self._scale(scale), code))
         found = _first_of_ranges(found, text)
         return [
-            Amount(value=v, currency=c, text=source[s:e], field=field, start=s, end=e)  # type: ignore[arg-type]
-            for s, e, v, c in found
+            Amount.model_construct(value=v, currency=c, text=source[a:b], field=field, start=a, end=b)
+            for a, b, v, c in found
         ]
 
 
+_FIGURE_RE = re.compile(rf"(?=\d)(?<![.,\d])(?<![^\W\u3400-\u9fff])(?:{_NUM})")
 _RANGE_GAP_RE = re.compile(r"\s*(?:[-–—]|to|до|and|и|or|или)\s*", re.I)
 
 

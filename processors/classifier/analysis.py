@@ -22,13 +22,29 @@ class FieldAnalysis:
     tokens: int = 0
     _entity_firsts: list[int] = field(default_factory=list, repr=False)
     _entity_sentences: set[int] = field(default_factory=set, repr=False)
+    _sentence_at: dict[int, int] = field(default_factory=dict, repr=False)
+    _support: dict[frozenset[str], set[int]] = field(default_factory=dict, repr=False)
 
     def index(self) -> None:
         self._entity_firsts = sorted(h.first for h in self.entities)
-        self._entity_sentences = {sentence_of(self.bounds, h.start) for h in self.entities}
+        self._entity_sentences = {self.sentence(h) for h in self.entities}
 
     def sentence(self, hit: Hit) -> int:
-        return sentence_of(self.bounds, hit.start)
+        s = self._sentence_at.get(hit.start)
+        if s is None:
+            s = self._sentence_at[hit.start] = sentence_of(self.bounds, hit.start)
+        return s
+
+    def support_sentences(self, kinds: frozenset[str]) -> set[int]:
+        """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues excluded)."""
+        found = self._support.get(kinds)
+        if found is None:
+            found = self._support[kinds] = {
+                self.sentence(v)
+                for v in self.vocab
+                if v.term.kind in kinds and (v.term.kind != "cue" or v.term.weight >= 2)
+            }
+        return found
 
     def entity_near(self, hit: Hit, window: int) -> bool:
         """An entity in the same sentence, or within ``window`` tokens of the hit."""

@@ -21,6 +21,7 @@ Offsets always refer to the field as it stands in the NewsItem.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 DEFAULT_DATA_DIR = Path(__file__).parent / "data"
 FIELDS = ("title", "summary", "body")
 FIELD_CAPS = {"title": 2_000, "summary": 20_000, "body": 60_000}
+
+_DIGIT_RE = re.compile(r"\d")
 
 _default: Classifier | None = None
 _default_lock = threading.Lock()
@@ -179,7 +182,7 @@ class Classifier:
             raw = item.field_text(name)[: FIELD_CAPS[name]]
             fa = self.analyse(raw, name)
             fields.append(fa)
-            if raw and any(ch.isdigit() for ch in raw):
+            if raw and _DIGIT_RE.search(raw):
                 amounts.extend(self.amounts.find(clean(raw), name, original=raw))
         return self._decide(item, fields, amounts)
 
@@ -198,7 +201,7 @@ class Classifier:
         relevance = decide(fields, gaz, types)
 
         unique_amounts = _unique_amounts(amounts)
-        evidence = EvidenceBuilder(item)
+        evidence = EvidenceBuilder(item, per_concept=2 if relevance.relevant else 1)
         for fa in fields:
             for hit in fa.entities:
                 evidence.add(hit.term.concept, hit.term.kind, fa.name, hit.start, hit.end)

@@ -22,16 +22,23 @@ class EvidenceBuilder:
         self._seen: set[tuple[str, str, str, int, int]] = set()
         self._count: dict[tuple[str, str], int] = {}
         self.evidence: list[Evidence] = []
+        self._texts: dict[str, str] = {}
 
     def add(self, concept: str, kind: str, field: str, start: int, end: int) -> None:
+        n = self._count.get((kind, concept), 0)
+        if n >= self._per_concept:
+            return
         key = (kind, concept, field, start, end)
-        if key in self._seen or self._count.get((kind, concept), 0) >= self._per_concept:
+        if key in self._seen:
             return
         self._seen.add(key)
-        self._count[(kind, concept)] = self._count.get((kind, concept), 0) + 1
-        text = self._item.field_text(field)[start:end]
+        self._count[(kind, concept)] = n + 1
+        text = self._texts.get(field)
+        if text is None:
+            text = self._texts[field] = self._item.field_text(field)
+        # values built here are valid by construction: skip pydantic's validation
         self.evidence.append(
-            Evidence(concept=concept, kind=kind, field=field, start=start, end=end, text=text)  # type: ignore[arg-type]
+            Evidence.model_construct(concept=concept, kind=kind, field=field, start=start, end=end, text=text[start:end])
         )
 
     def add_amounts(self, amounts: Iterable[Amount]) -> None:

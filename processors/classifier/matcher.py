@@ -125,17 +125,19 @@ class Matcher:
         # stream offset of token i = (sum of the lengths of lemmas before i) + i + 1
         spos = list(map(add, accumulate(map(len, lemmas), initial=0), range(1, len(lemmas) + 2)))
         candidates: list[Hit] = []
+        append = candidates.append
+        new_hit = Hit._make
         for end_pos, terms in found:
-            size = terms[0].size
-            # the key ends with the space after the last token; its last token ends at end_pos - 1
-            last = bisect.bisect_left(spos, end_pos + 1)  # index of the token after the match
-            first = last - size
+            # the key ends with the space after its last token; the next token starts at end_pos + 1
+            last = bisect.bisect_left(spos, end_pos + 1)
+            first = last - terms[0].size
+            start, stop = starts[first], ends[last - 1]
             for term in terms:
                 if term.case is not None and not all(
                     _case_ok(a, s) for a, s in zip(term.case, words[first:last])
                 ):
                     continue
-                candidates.append(Hit(term, first, last, starts[first], ends[last - 1]))
+                append(new_hit((term, first, last, start, stop)))
         return _resolve(candidates)
 
 
@@ -143,18 +145,48 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
     """Longest first inside each group; hits on exactly the same tokens all survive."""
     if len(hits) < 2:
         return hits
+    by_group: dict[int, list[Hit]] = {}
+    for hit in hits:
+        g = hit.term.group
+        bucket = by_group.get(g)
+        if bucket is None:
+            by_group[g] = [hit]
+        else:
+            bucket.append(hit)
     kept: list[Hit] = []
-    taken: list[dict[int, tuple[int, int]]] = [{}, {}, {}, {}]
-    for hit in sorted(hits, key=lambda h: (h.first - h.last, h.first)):
-        group = hit.term.group
-        if group == PART:
-            kept.append(hit)
+    for group, bucket in by_group.items():
+        if group == PART or len(bucket) < 2:
+            kept.extend(bucket)
             continue
-        owners = taken[group]
-        span = (hit.first, hit.last)
-        if all(owners.get(i, span) == span for i in range(hit.first, hit.last)):
-            for i in range(hit.first, hit.last):
-                owners[i] = span
-            kept.append(hit)
-    kept.sort(key=lambda h: (h.first, h.last))
+        bucket.sort(key=_by_position)
+        # fast path: no two hits of the group share a token unless they share the span
+        reach = -1
+        span = (-1, -1)
+        clash = False
+        for h in bucket:
+            if h.first < reach and (h.first, h.last) != span:
+                clash = True
+                break
+            if h.last > reach:
+                reach = h.last
+                span = (h.first, h.last)
+        if not clash:
+            kept.extend(bucket)
+            continue
+        owners: dict[int, tuple[int, int]] = {}
+        for h in sorted(bucket, key=_longest_first):
+            span = (h.first, h.last)
+            if all(owners.get(i, span) == span for i in range(h.first, h.last)):
+                for i in range(h.first, h.last):
+                    owners[i] = span
+                kept.append(h)
+    kept.sort(key=_by_position)
     return kept
+
+
+def _by_position(h: Hit) -> tuple[int, int]:
+    return (h.first, h.last)
+
+
+def _longest_first(h: Hit) -> tuple[int, int]:
+    return (h.first - h.last, h.first)

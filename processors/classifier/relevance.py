@@ -33,17 +33,13 @@ class Relevance:
     because: dict[str, tuple[str, Hit]] = field(default_factory=dict)  # scope -> (field, entity hit)
 
 
-def _counts(v: Hit, kinds: frozenset[str]) -> bool:
-    # weak cues ("close", "deal") are no supply content by themselves
-    return v.term.kind in kinds and (v.term.kind != "cue" or v.term.weight >= 2)
-
-
 def _supported(fa: FieldAnalysis, hit: Hit, kinds: frozenset[str]) -> bool:
-    """A vocabulary hit of one of ``kinds`` in the same sentence as ``hit`` (or the title)."""
+    """A vocabulary hit of one of ``kinds`` in the same sentence as ``hit`` (or anywhere
+    in the title); weak cues ("close", "deal") are no supply content by themselves."""
+    sentences = fa.support_sentences(kinds)
     if fa.name == "title":
-        return any(_counts(v, kinds) for v in fa.vocab)
-    sentence = fa.sentence(hit)
-    return any(_counts(v, kinds) and fa.sentence(v) == sentence for v in fa.vocab)
+        return bool(sentences)
+    return fa.sentence(hit) in sentences
 
 
 _SUPPLY = frozenset({"supply", "cue"})

@@ -34,6 +34,11 @@ _SPLIT_RE = re.compile(
     rf"([{HAN_RANGES}]|[^\W_{HAN_RANGES}]+(?:[{_APOSTROPHES}][^\W_{HAN_RANGES}]+)*)"
 )
 
+_HAN_RE = re.compile(f"[{HAN_RANGES}]")
+# Without Han characters: letters/digits with inner apostrophes ("China's"); the
+# modifier letter ʻ of Uzbek Latin is a word character already.
+_FAST_SPLIT_RE = re.compile(r"([^\W_]+(?:['’ʼ‘`][^\W_]+)*)")
+
 _MARKUP_RE = re.compile(
     r"<!--.*?-->|<[a-zA-Z/!][^<>]{0,2000}>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});",
     re.S,
@@ -57,7 +62,8 @@ def clean(text: str) -> str:
 
 def tokenize(text: str) -> tuple[list[str], list[int], list[int]]:
     """Words of ``text`` with their start and end offsets (three parallel lists)."""
-    parts = _SPLIT_RE.split(text)
+    # The plain \w+ split is twice as fast; the full one is needed only for Han text.
+    parts = (_SPLIT_RE if _HAN_RE.search(text) else _FAST_SPLIT_RE).split(text)
     n = len(parts) // 2
     if n == 0:
         return [], [], []

@@ -1,0 +1,1 @@
+"""Throughput benchmark of the classifier: ``python -m bench.classify`` (see run.py)."""
