@@ -196,7 +196,7 @@ class Classifier:
         commodities = list(entities["commodity"])
         organizations = list(entities["organization"])
 
-        scores = score_types(fields, self.lexicon)
+        scores = score_types(fields, self.lexicon, amounts)
         types = reported_types(scores, self.lexicon)
         relevance = decide(fields, gaz, types)
 

@@ -40,6 +40,7 @@ class CueLexicon:
     repeat_factor: float = 0.5
     relative: float = 0.3
     need_strong: bool = True
+    amount_cue: float = 2.0
     threshold: float = 2.0
     thresholds: dict[str, float] = field(default_factory=dict)
     pairs: list[PairRule] = field(default_factory=list)
@@ -64,6 +65,7 @@ class CueLexicon:
             repeat_factor=float(settings.get("repeat_factor", 0.5)),
             relative=float(settings.get("relative", 0.3)),
             need_strong=bool(settings.get("need_strong", True)),
+            amount_cue=float(settings.get("amount_cue", 2.0)),
             threshold=float(settings.get("threshold", 2.0)),
         )
         for type_id, spec in (data.get("types") or {}).items():

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oreradar.records import Amount
+
 from processors.classifier.analysis import FieldAnalysis
+from processors.classifier.text import sentence_of
 from processors.classifier.cues.lexicon import CueLexicon
 from processors.classifier.matcher import Hit
 
@@ -32,8 +35,15 @@ class TypeScore:
     strong: bool = False  # a cue of weight >= 2 counted
 
 
-def score_types(fields: list[FieldAnalysis], lex: CueLexicon) -> dict[str, TypeScore]:
-    """Scores of every type that has at least one counted cue (reported or not)."""
+def score_types(
+    fields: list[FieldAnalysis], lex: CueLexicon, amounts: list[Amount] | None = None
+) -> dict[str, TypeScore]:
+    """Scores of every type that has at least one counted cue (reported or not).
+
+    A money figure in a sentence (or title) that has an investment cue counts as one
+    more investment cue of weight ``amount_cue``: "raised $1.3bn to develop" is an
+    investment even though "develop" alone is a weak hint.
+    """
     scores: dict[str, TypeScore] = {}
     for fa in fields:
         seen: set[tuple[str, str]] = set()
@@ -58,8 +68,21 @@ def score_types(fields: list[FieldAnalysis], lex: CueLexicon) -> dict[str, TypeS
             ts.hits.append((fa.name, hit))
             if fa.name == "title":
                 ts.title = True
-            if term.weight >= 2:
+            if term.weight >= 2 or fa.name == "title":
                 ts.strong = True
+    invest = scores.get("investment")
+    if invest is not None and amounts and lex.amount_cue:
+        by_name = {fa.name: fa for fa in fields}
+        cue_sentences = {(f, by_name[f].sentence(h)) for f, h in invest.hits}
+        for a in amounts:
+            fa = by_name.get(a.field)
+            if fa is None:
+                continue
+            if (a.field, sentence_of(fa.bounds, a.start)) in cue_sentences:
+                factor = lex.title_factor if a.field == "title" else lex.lead_factor if (
+                    a.field == "summary" or sentence_of(fa.bounds, a.start) < lex.lead_sentences) else 1.0
+                invest.score += lex.amount_cue * factor
+                invest.strong = True
     return scores
 
 
