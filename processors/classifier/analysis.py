@@ -18,6 +18,7 @@ class FieldAnalysis:
     name: str  # title | summary | body
     entities: list[Hit] = field(default_factory=list)  # countries, commodities, organisations
     vocab: list[Hit] = field(default_factory=list)  # cues and vocabularies, pairs included
+    markers: list[Hit] = field(default_factory=list)  # severity markers ("biggest", "крупнейший")
     bounds: list[int] = field(default_factory=list)  # sentence end offsets
     tokens: int = 0
     _entity_firsts: list[int] = field(default_factory=list, repr=False)

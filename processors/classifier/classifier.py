@@ -42,7 +42,7 @@ from processors.classifier.language import detect_language
 from processors.classifier.matcher import ENTITY, ORG, PART, Hit, Matcher, _resolve
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
-from processors.classifier.severity import SeverityRules, grade
+from processors.classifier.severity import Facts, SeverityRules, grade
 from processors.classifier.text import clean, is_dateline, sentence_bounds, tokenize
 
 __all__ = ["Classifier", "DEFAULT_DATA_DIR", "FIELD_CAPS"]
@@ -145,6 +145,8 @@ class Classifier:
             else:
                 vocab.append(hit)
         if parts:
+            fa.markers = [p for p in parts if p.term.kind == "major"]
+            parts = [p for p in parts if p.term.kind == "part"]
             pairs = self.lexicon.pairs_in(parts)
             blocks = [p for p in pairs if p.term.kind == "block"]
             if blocks:  # "Rare Earth ~ album": entities inside a blocking pair are not entities
@@ -220,15 +222,28 @@ class Classifier:
         for scope, (field_name, hit) in relevance.because.items():
             evidence.add(scope, "scope", field_name, hit.start, hit.end)
         title_types = {t for t in types if scores[t].title}
+        title = fields[0]
+        lead_limit = self.lexicon.lead_sentences
+        major = any(
+            h.term.kind == "major" and (fa.name != "body" or fa.sentence(h) < lead_limit)
+            for fa in fields
+            for h in fa.markers
+        )
         severity = grade(
             self.severity,
-            types=types,
-            title_types=title_types,
-            scope=relevance.scope,
-            critical_commodity=any(gaz.commodities[c].critical for c in commodities if c in gaz.commodities),
-            countries=countries,
-            central_asia=any(c in gaz.central_asia for c in countries),
-            max_usd=max((self.amounts.usd(a.value, a.currency) for a in unique_amounts), default=0.0),
+            Facts(
+                types=types,
+                title_types=title_types,
+                critical_commodity=any(
+                    gaz.commodities[c].critical for c in commodities if c in gaz.commodities
+                ),
+                countries=countries,
+                title_countries=[h.term.concept for h in title.entities if h.term.kind == "country"],
+                central_asia=any(c in gaz.central_asia for c in countries),
+                title_orgs=sum(1 for h in title.entities if h.term.kind == "organization"),
+                major_marker=major,
+                max_usd=max((self.amounts.usd(a.value, a.currency) for a in unique_amounts), default=0.0),
+            ),
         )
         return Signal(
             id=item.id, relevant=True, scope=relevance.scope,  # type: ignore[arg-type]

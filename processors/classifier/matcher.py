@@ -45,7 +45,7 @@ class Term:
 
     kind: str
     concept: str
-    weight: int = 0
+    weight: float = 0
     case: tuple[str, ...] | None = None  # alias tokens whose capitalisation must match
     size: int = field(default=0, compare=False)
     group: int = ENTITY

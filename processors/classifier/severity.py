@@ -1,11 +1,14 @@
 """Severity from what is at stake (SIGNALS.md), given a relevant decision.
 
-- ``critical``: export controls or sanctions on a critical mineral where a major
-  producer (``severity.major_producers`` in cues.yaml) is named, or a halt
-  (``disruption``) of a critical mineral announced in the title;
+- ``critical``: an export control or sanctions on a critical mineral whose actor (the
+  first country of the title) is a major producer (``severity.major_producers`` in
+  cues.yaml); or a halt (``disruption`` in the title) marked as major ("the world's
+  biggest mine", "крупнейший").
 - ``high``: investments or deals worth >= ``severity.high_usd`` (converted with the rough
-  rates of currencies.yaml), deals between states, new laws/taxes/licensing in Central
-  Asia, sanctions involving Central Asia;
+  rates of currencies.yaml); deals, summits and rivalry between states (two countries
+  in the title); laws, taxes and licensing in Central Asia or by a major producer on a
+  critical mineral; sanctions, export controls and disruptions involving Central Asia;
+  other export controls on critical minerals.
 - ``medium``: any other reported signal type;
 - ``low``: relevant with no signal type (a passing mention).
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["SeverityRules", "grade"]
+__all__ = ["SeverityRules", "Facts", "grade"]
 
 
 @dataclass
@@ -23,27 +26,36 @@ class SeverityRules:
     high_usd: float = 1e9
 
 
-def grade(
-    rules: SeverityRules,
-    *,
-    types: set[str],
-    title_types: set[str],
-    scope: list[str],
-    critical_commodity: bool,
-    countries: list[str],
-    central_asia: bool,
-    max_usd: float,
-) -> str:
-    major = any(c in rules.major_producers for c in countries)
-    if critical_commodity and major and types & {"export_control", "sanctions"}:
+@dataclass
+class Facts:
+    types: set[str]
+    title_types: set[str]
+    critical_commodity: bool
+    countries: list[str]
+    title_countries: list[str]
+    central_asia: bool
+    title_orgs: int
+    major_marker: bool  # "biggest", "крупнейший"... in the title or the lead
+    max_usd: float
+
+
+def grade(rules: SeverityRules, f: Facts) -> str:
+    types = f.types
+    actor = f.title_countries[0] if f.title_countries else (f.countries[0] if f.countries else None)
+    by_major = actor in rules.major_producers
+    if f.critical_commodity and by_major and types & {"export_control", "sanctions"} & (f.title_types or types):
         return "critical"
-    if critical_commodity and "disruption" in title_types:
+    if "disruption" in f.title_types and f.major_marker:
         return "critical"
-    if max_usd >= rules.high_usd and types & {"investment", "trade_deal", "policy", "export_control"}:
+    if f.max_usd >= rules.high_usd and types & {"investment", "trade_deal", "policy", "export_control"}:
         return "high"
-    if central_asia and types & {"policy", "sanctions", "export_control"}:
+    if f.central_asia and types & {"policy", "sanctions", "export_control", "disruption"}:
         return "high"
-    if "trade_deal" in types and len(set(countries)) >= 2:
+    if "policy" in types and f.critical_commodity and by_major:
+        return "high"
+    if types & {"export_control", "sanctions"} and f.critical_commodity:
+        return "high"
+    if types & {"trade_deal", "geopolitics"} and len(set(f.title_countries)) >= 2 and not f.title_orgs:
         return "high"
     if types:
         return "medium"

@@ -74,7 +74,7 @@ class CueLexicon:
             if "threshold" in spec:
                 lex.thresholds[type_id] = float(spec["threshold"])
             for group in spec.get("cues") or []:
-                weight = int(group.get("weight", 1))
+                weight = float(group.get("weight", 1))
                 for lang, phrases in group.items():
                     if lang == "weight":
                         continue
@@ -82,6 +82,8 @@ class CueLexicon:
         for kind in VOCABULARIES:
             for phrases in (data.get(kind) or {}).values():
                 lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path)
+        for phrases in ((data.get("severity") or {}).get("major") or {}).values():
+            lex._add_all(matcher, phrases, Term("major", "major", 0, group=PART), path)
         for phrases in (data.get("blockers") or {}).values():
             lex._add_all(matcher, phrases, Term("block", "block", 0, group=ENTITY), path)
         return lex

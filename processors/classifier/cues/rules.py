@@ -68,7 +68,7 @@ def score_types(
             ts.hits.append((fa.name, hit))
             if fa.name == "title":
                 ts.title = True
-            if term.weight >= 2 or fa.name == "title":
+            if term.weight >= 2 or (fa.name == "title" and term.weight >= 1):
                 ts.strong = True
     invest = scores.get("investment")
     if invest is not None and amounts and lex.amount_cue:
