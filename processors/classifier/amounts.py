@@ -29,11 +29,15 @@ __all__ = ["AmountFinder", "DEFAULT_DATA", "format_value"]
 
 DEFAULT_DATA = Path(__file__).parent / "data"
 
-_NUM = r"\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:[.,]\d+)?"
+_NUM = (
+    r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?!\d)"  # 11 104,5
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])"  # 12,000.5
+    r"|\d+(?:[.,]\d+)?"
+)
 _RANGE_SEP = r"(?:\s?[-–—]\s?|\s+(?:to|до|and|и|or|или)\s+)"
 # A currency word must not run on into a longer word (сом/сомони); Han may follow.
 _WORD_END = r"(?![^\W\u3400-\u9fff])"
-_JAPAN_RE = re.compile(r"\b(?:Japan\w*|yen|Япон\w*|иен\w*|йен\w*)|日本|日元", re.I)
+_JAPAN_RE = re.compile(r"\b(?:Japan\w*|yen|Tokyo|Toyota|Япон\w*|иен\w*|йен\w*|Токио)|日本|日元", re.I)
 _CHINA_RE = re.compile(r"\b(?:China|Chinese|Beijing|yuan|renminbi|RMB|Кита\w*|Пекин\w*|юан\w*)|中国|人民币", re.I)
 
 
@@ -105,6 +109,8 @@ class AmountFinder:
                 before_plain.extend(row["before"])
             if row.get("after"):
                 after.append(f"(?P<a_{code}>{'|'.join(row['after'])})")
+            if row.get("minor"):  # "3.69 cents" = 0.0369 USD
+                after.append(f"(?P<m_{code}>{'|'.join(row['minor'])})")
 
         def by_length(ws: list[str]) -> str:
             return "|".join(sorted(ws, key=len, reverse=True))
@@ -115,12 +121,12 @@ class AmountFinder:
             before_re = re.compile(rf"(?<![\w$€£¥])(?:{'|'.join(before)})\s?$", re.I)
             after_before_re = re.compile(
                 rf"(?:{_RANGE_SEP}(?:{'|'.join(before_plain)})?\s?(?:{_NUM}))?"
-                rf"(?:\s?(?P<scale>{words_or_symbol})(?:(?<=\.)|{_WORD_END}))?",
+                rf"(?:[\s-]?(?P<scale>{words_or_symbol})(?:(?<=\.)|{_WORD_END}))?",
                 re.I,
             )
             after_re = re.compile(
                 rf"(?:{_RANGE_SEP}(?:{_NUM}))?"
-                rf"(?:\s?(?P<scale>{words})(?:(?<=\.)|{_WORD_END}))?\s?(?:{'|'.join(after)}){_WORD_END}",
+                rf"(?:[\s-]?(?P<scale>{words})(?:(?<=\.)|{_WORD_END}))?\s?(?:{'|'.join(after)}){_WORD_END}",
                 re.I,
             )
         except re.error as exc:
@@ -162,15 +168,19 @@ class AmountFinder:
                 groups = tail.groupdict()
                 scale = tail.group("scale")
             code = next((k[2:] for k, v in groups.items() if v and k.startswith(tag)), None)
+            minor = 1.0
+            if code is None and tag == "a_":
+                code = next((k[2:] for k, v in groups.items() if v and k.startswith("m_")), None)
+                minor = 0.01
             number = _number(m.group())
             if code is None or number is None or number == 0:
                 continue
             if code == "CNY" and groups.get(f"{tag}CNY") in ("¥", "￥"):
-                code = "JPY" if _JAPAN_RE.search(text) and not _CHINA_RE.search(text) else "CNY"
+                code = "JPY" if len(_JAPAN_RE.findall(text)) > len(_CHINA_RE.findall(text)) else "CNY"
             while stop > start and source[stop - 1].isspace():
                 stop -= 1
             consumed = stop
-            found.append((start, stop, number * self._scale(scale), code))
+            found.append((start, stop, number * self._scale(scale) * minor, code))
         found = _first_of_ranges(found, text)
         return [
             Amount.model_construct(value=v, currency=c, text=source[a:b], field=field, start=a, end=b)
