@@ -48,7 +48,8 @@ def run_dispatcher(settings: Settings, *, print_alerts: bool = True, stop: threa
     sinks: list[AlertSink] = [JsonlFileSink(settings.alerts_path)]
     if print_alerts:
         sinks.append(ConsoleSink())
-    ledger = DeliveryLedger(settings.state_dir / "delivered.sqlite")
+    # One ledger per consumer group: two dispatchers in different groups deliver independently.
+    ledger = DeliveryLedger(settings.state_dir / f"delivered-{settings.consumer_group}-alerts.sqlite")
     metrics = PipelineMetrics()
     serve_metrics(settings.metrics_port_for("alerts"))
     log.info("dispatcher: delivering %s to %s", ALERTS, settings.alerts_path)
