@@ -79,6 +79,9 @@ class AmountFinder:
         self._before = before  # currency symbol ending right before a figure
         self._after_before = after_before  # range and scale after a figure that had a symbol
         self._after = after  # range, scale and currency word after a figure
+        # Cheap gate before the anchored "after" regex: the first one or two characters
+        # (lower-cased) that any range word, scale word or currency form can start with.
+        self._starts1, self._starts2 = _literal_starts(after.pattern)
 
     @classmethod
     def load(cls, path: Path) -> AmountFinder:
@@ -150,11 +153,24 @@ class AmountFinder:
         source = original if original is not None else text
         found: list[tuple[int, int, float, str]] = []
         consumed = 0
+        starts1, starts2 = self._starts1, self._starts2
         for m in _FIGURE_RE.finditer(text):
             s, e = m.span()
             if s < consumed:
                 continue  # the second figure of a range already taken
-            hit = self._before.search(text, max(0, s - 8), s)
+            j = s - 1
+            if j >= 0 and text[j] in " \u00a0":
+                j -= 1
+            hit = None
+            if j >= 0 and (text[j] in _SYMBOL_ENDS or text[j].isupper()):
+                hit = self._before.search(text, max(0, s - 8), s)
+            if hit is None:
+                k = e
+                while k < len(text) and k < e + 2 and text[k] in " \u00a0-":
+                    k += 1
+                nxt = text[k : k + 2].lower()
+                if not nxt or (nxt[:1] not in starts1 and nxt not in starts2 and not nxt[:1].isdigit()):
+                    continue
             if hit is not None:
                 tail = self._after_before.match(text, e)
                 tag, start, stop = "b_", hit.start(), tail.end() if tail else e
@@ -186,6 +202,42 @@ class AmountFinder:
             Amount.model_construct(value=v, currency=c, text=source[a:b], field=field, start=a, end=b)
             for a, b, v, c in found
         ]
+
+
+_SYMBOL_ENDS = frozenset("$€£¥￥₽₸₹₩₮.")
+
+
+def _literal_starts(pattern: str) -> tuple[frozenset[str], frozenset[str]]:
+    """First characters of every alternative of ``pattern`` that starts with a literal.
+
+    Returns (single characters that may start a match on their own, two-character
+    prefixes). Over-inclusive by design: it only spares the regex the obvious misses.
+    """
+    one: set[str] = {"-", "–", "—", "～", "~"}
+    two: set[str] = set()
+    for alt in re.split(r"\||\(\?:|\(\?P<\w+>|\(", pattern):
+        lit = ""
+        i = 0
+        while i < len(alt) and len(lit) < 2:
+            ch = alt[i]
+            if ch == "\\" and i + 1 < len(alt):
+                nxt = alt[i + 1]
+                if nxt in "$.-+()[]":
+                    lit += nxt
+                    i += 2
+                    continue
+                break
+            if ch in "()[]?*+.{}|^":
+                break
+            lit += ch
+            i += 1
+        lit = lit.lower()
+        if len(lit) == 1 or (lit and not lit[0].isalpha()) or (lit and "\u3400" <= lit[0] <= "\u9fff"):
+            one.add(lit[0])
+        elif len(lit) == 2:
+            two.add(lit)
+    # an alternative we could not read (starts with a class or group): accept anything
+    return frozenset(one), frozenset(two)
 
 
 _FIGURE_RE = re.compile(rf"(?=\d)(?<![.,\d])(?<![^\W\u3400-\u9fff])(?:{_NUM})")

@@ -159,29 +159,32 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
             kept.extend(bucket)
             continue
         bucket.sort(key=_by_position)
-        # fast path: no two hits of the group share a token unless they share the span
+        # sweep: only hits that overlap one another (a small component) compete
+        component: list[Hit] = []
         reach = -1
-        span = (-1, -1)
-        clash = False
         for h in bucket:
-            if h.first < reach and (h.first, h.last) != span:
-                clash = True
-                break
+            if h.first >= reach and component:
+                _settle(component, kept)
+                component = []
+            component.append(h)
             if h.last > reach:
                 reach = h.last
-                span = (h.first, h.last)
-        if not clash:
-            kept.extend(bucket)
-            continue
-        owners: dict[int, tuple[int, int]] = {}
-        for h in sorted(bucket, key=_longest_first):
-            span = (h.first, h.last)
-            if all(owners.get(i, span) == span for i in range(h.first, h.last)):
-                for i in range(h.first, h.last):
-                    owners[i] = span
-                kept.append(h)
+        if component:
+            _settle(component, kept)
     kept.sort(key=_by_position)
     return kept
+
+
+def _settle(component: list[Hit], kept: list[Hit]) -> None:
+    """Longest first inside one group of overlapping hits; identical spans all stay."""
+    if len(component) == 1:
+        kept.append(component[0])
+        return
+    spans: list[tuple[int, int]] = []
+    for h in sorted(component, key=_longest_first):
+        if all(h.last <= a or b <= h.first or (a == h.first and b == h.last) for a, b in spans):
+            spans.append((h.first, h.last))
+            kept.append(h)
 
 
 def _by_position(h: Hit) -> tuple[int, int]:
