@@ -118,10 +118,10 @@ class _Record(BaseModel):
             ) from exc
 
 
-class NewsItem(_Record):
-    """One article as published on ``news.raw`` (key = ``id``)."""
+class _Article(_Record):
+    """The article fields a NewsItem and a labelled corpus line share."""
 
-    id: str = Field(min_length=1)
+    id: str | None = None
     source: str = ""
     url: str | None = None
     title: str = ""
@@ -129,12 +129,18 @@ class NewsItem(_Record):
     body: str = ""
     lang: str | None = None
     published: datetime | None = None
-    fetched: datetime = Field(default_factory=utc_now)
 
     @field_validator("title", "summary", "body", "source", mode="before")
     @classmethod
     def _none_is_empty(cls, v: Any) -> Any:
         return "" if v is None else v
+
+
+class NewsItem(_Article):
+    """One article as published on ``news.raw`` (key = ``id``)."""
+
+    id: str = Field(min_length=1)
+    fetched: datetime = Field(default_factory=utc_now)
 
     @field_validator("published", "fetched")
     @classmethod
@@ -265,23 +271,10 @@ class Gold(_Record):
     severity: Severity | None = None
 
 
-class LabelledItem(_Record):
+class LabelledItem(_Article):
     """A corpus line: a NewsItem (fields may be missing but title or body) plus ``gold``."""
 
-    id: str | None = None
-    source: str = ""
-    url: str | None = None
-    title: str = ""
-    summary: str = ""
-    body: str = ""
-    lang: str | None = None
-    published: datetime | None = None
     gold: Gold
-
-    @field_validator("title", "summary", "body", "source", mode="before")
-    @classmethod
-    def _none_is_empty(cls, v: Any) -> Any:
-        return "" if v is None else v
 
     def to_news_item(self) -> NewsItem:
         item_id = self.id or make_item_id(url=self.url, title=self.title or self.body[:200], published=self.published)
