@@ -47,6 +47,7 @@ def kafka_client_config(settings: Settings) -> dict[str, Any]:
 class PublishResult:
     published: int = 0
     failed: int = 0
+    failed_ids: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -92,6 +93,7 @@ class NewsPublisher:
                 future.get(timeout=timeout)
             except Exception as exc:  # kafka-python raises KafkaError subclasses and timeouts
                 result.failed += 1
+                result.failed_ids.append(item_id)
                 result.errors.append(f"{item_id}: {exc}")
                 log.error("publish failed", extra={"item_id": item_id, "error": str(exc)})
             else:

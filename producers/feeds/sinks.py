@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import IO, Protocol
 
 from oreradar.records import NewsItem
+from producers.publisher import NewsPublisher
 
 __all__ = ["ItemSink", "ListSink", "JsonlSink", "KafkaSink"]
 
@@ -55,24 +56,19 @@ class JsonlSink:
 class KafkaSink:
     """Publishes to ``news.raw`` through :class:`producers.publisher.NewsPublisher`."""
 
-    def __init__(self, publisher: object):
+    def __init__(self, publisher: NewsPublisher):
         self._publisher = publisher
         self._pending: list[str] = []
 
     def add(self, item: NewsItem) -> None:
-        self._publisher.publish(item)  # type: ignore[attr-defined]
+        self._publisher.publish(item)
         self._pending.append(item.id)
 
     def flush(self) -> set[str]:
         if not self._pending:
             return set()
-        result = self._publisher.flush()  # type: ignore[attr-defined]
-        pending, self._pending = self._pending, []
-        if not result.failed:
-            return set()
-        # PublishResult.errors reads "<item id>: <error>"; unparseable means assume all failed.
-        failed = {e.split(":", 1)[0] for e in result.errors}
-        return failed if len(failed) == result.failed else set(pending)
+        self._pending.clear()
+        return set(self._publisher.flush().failed_ids)
 
     def close(self) -> None:
-        self._publisher.close()  # type: ignore[attr-defined]
+        self._publisher.close()
