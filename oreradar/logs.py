@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
+import logging.config
 from datetime import datetime, timezone
+from typing import Any
 
-__all__ = ["configure_logging"]
+__all__ = ["configure_logging", "logging_config", "JsonFormatter"]
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is kept.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -27,15 +28,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+_QUIET_LIBRARIES = ("kafka", "aiokafka", "faust", "mode", "pymorphy3", "httpx")
+
+
+def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` dict; Faust's worker is handed the same one."""
+    level = level.upper()
+    formatter: dict[str, Any] = (
+        {"()": JsonFormatter} if fmt == "json" else {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"}
+    )
+    # Client libraries log every connection, request or dictionary load at INFO; keep their warnings.
+    quiet = "WARNING" if logging.getLevelName(level) < logging.WARNING else level
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"oreradar": formatter},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "oreradar"}},
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {name: {"level": quiet} for name in _QUIET_LIBRARIES},
+    }
+
+
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # The Kafka clients are chatty at INFO about every connection; keep their warnings.
-    for noisy in ("kafka", "aiokafka", "faust", "mode"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    logging.config.dictConfig(logging_config(level, fmt))

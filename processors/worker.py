@@ -7,6 +7,7 @@ import logging
 from faust.worker import Worker
 
 from oreradar.kafka_admin import ensure_topics, wait_for_cluster
+from oreradar.logs import logging_config
 from oreradar.metrics import PipelineMetrics, serve_metrics
 from oreradar.settings import Settings
 from processors import classify_news
@@ -29,4 +30,9 @@ def run_worker(settings: Settings) -> None:
     serve_metrics(settings.metrics_port_for("worker"))
     log.info("worker: consuming %s from %s", topics.raw.get_topic_name(), settings.bootstrap)
     # Worker handles SIGINT/SIGTERM itself and stops the agents cleanly.
-    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    Worker(
+        app,
+        loglevel=settings.log_level.lower(),
+        logging_config=logging_config(settings.log_level, settings.log_format),
+        quiet=True,
+    ).execute_from_commandline()
