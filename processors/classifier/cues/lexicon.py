@@ -36,6 +36,9 @@ class CueLexicon:
     pair_window: int = 4
     title_factor: float = 3.0
     lead_factor: float = 1.5
+    body_factor: float = 1.0
+    body_only_factor: float = 1.0
+    title_exempt: bool = False
     lead_sentences: int = 2
     repeat_factor: float = 0.5
     relative: float = 0.3
@@ -61,6 +64,9 @@ class CueLexicon:
             pair_window=int(settings.get("pair_window", 4)),
             title_factor=float(settings.get("title_factor", 3.0)),
             lead_factor=float(settings.get("lead_factor", 1.5)),
+            body_factor=float(settings.get("body_factor", 1.0)),
+            body_only_factor=float(settings.get("body_only_factor", 1.0)),
+            title_exempt=bool(settings.get("title_exempt", False)),
             lead_sentences=int(settings.get("lead_sentences", 2)),
             repeat_factor=float(settings.get("repeat_factor", 0.5)),
             relative=float(settings.get("relative", 0.3)),

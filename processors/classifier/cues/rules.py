@@ -32,6 +32,7 @@ class TypeScore:
     score: float = 0.0
     hits: list[tuple[str, Hit]] = field(default_factory=list)  # (field name, hit) that counted
     title: bool = False  # a cue counted in the title
+    lead: bool = False  # a cue counted in the title, the summary or the lead sentences of the body
     strong: bool = False  # a cue of weight >= 2 counted
 
 
@@ -51,12 +52,14 @@ def score_types(
             term = hit.term
             if term.kind != "cue" or not fa.entity_near(hit, lex.window):
                 continue
+            in_lead = True
             if fa.name == "title":
                 factor = lex.title_factor
             elif fa.name == "summary" or fa.sentence(hit) < lex.lead_sentences:
                 factor = lex.lead_factor
             else:
-                factor = 1.0
+                factor = lex.body_factor
+                in_lead = False
             key = (term.concept, _surface_key(hit))
             if key in seen:
                 factor *= lex.repeat_factor
@@ -66,6 +69,8 @@ def score_types(
                 ts = scores[term.concept] = TypeScore(term.concept)
             ts.score += term.weight * factor
             ts.hits.append((fa.name, hit))
+            if in_lead:
+                ts.lead = True
             if fa.name == "title":
                 ts.title = True
             if term.weight >= 2 or (fa.name == "title" and term.weight >= 1):
@@ -75,12 +80,12 @@ def score_types(
         by_name = {fa.name: fa for fa in fields}
         cue_sentences = {(f, by_name[f].sentence(h)) for f, h in invest.hits}
         for a in amounts:
-            fa = by_name.get(a.field)
-            if fa is None:
+            where = by_name.get(a.field)
+            if where is None:
                 continue
-            if (a.field, sentence_of(fa.bounds, a.start)) in cue_sentences:
+            if (a.field, sentence_of(where.bounds, a.start)) in cue_sentences:
                 factor = lex.title_factor if a.field == "title" else lex.lead_factor if (
-                    a.field == "summary" or sentence_of(fa.bounds, a.start) < lex.lead_sentences) else 1.0
+                    a.field == "summary" or sentence_of(where.bounds, a.start) < lex.lead_sentences) else lex.body_factor
                 invest.score += lex.amount_cue * factor
                 invest.strong = True
     return scores
@@ -98,5 +103,7 @@ def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
     return {
         t
         for t, s in scores.items()
-        if s.score >= lex.threshold_of(t) and s.score >= lex.relative * top and (s.strong or not lex.need_strong)
+        if s.score >= lex.threshold_of(t) * (1.0 if s.lead else lex.body_only_factor)
+        and (s.score >= lex.relative * top or (s.title and lex.title_exempt))
+        and (s.strong or not lex.need_strong)
     }
