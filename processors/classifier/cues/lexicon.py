@@ -20,7 +20,7 @@ from processors.classifier.matcher import ENTITY, PART, VOCAB, Hit, Matcher, Ter
 
 __all__ = ["CueLexicon", "PairRule", "VOCABULARIES"]
 
-VOCABULARIES = ("supply", "minerals", "routes")
+VOCABULARIES = ("supply", "minerals", "routes", "background")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,11 @@ class CueLexicon:
     lead_factor: float = 1.5
     body_factor: float = 1.0
     body_only_factor: float = 1.0
+    background_factor: float = 1.0
     title_exempt: bool = False
+    lead_exempt: bool = False
+    type_repeat_factor: float = 1.0
+    title_weak_support: int = 0
     lead_sentences: int = 2
     repeat_factor: float = 0.5
     relative: float = 0.3
@@ -46,6 +50,7 @@ class CueLexicon:
     amount_cue: float = 2.0
     threshold: float = 2.0
     thresholds: dict[str, float] = field(default_factory=dict)
+    strict: set[str] = field(default_factory=set)  # types that need a cue of weight >= 2
     pairs: list[PairRule] = field(default_factory=list)
     pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
     terms: int = 0
@@ -66,7 +71,11 @@ class CueLexicon:
             lead_factor=float(settings.get("lead_factor", 1.5)),
             body_factor=float(settings.get("body_factor", 1.0)),
             body_only_factor=float(settings.get("body_only_factor", 1.0)),
+            background_factor=float(settings.get("background_factor", 1.0)),
             title_exempt=bool(settings.get("title_exempt", False)),
+            lead_exempt=bool(settings.get("lead_exempt", False)),
+            type_repeat_factor=float(settings.get("type_repeat_factor", 1.0)),
+            title_weak_support=int(settings.get("title_weak_support", 0)),
             lead_sentences=int(settings.get("lead_sentences", 2)),
             repeat_factor=float(settings.get("repeat_factor", 0.5)),
             relative=float(settings.get("relative", 0.3)),
@@ -79,6 +88,8 @@ class CueLexicon:
                 raise ConfigError(f"{path}: unknown signal type {type_id!r}; known: {', '.join(SIGNAL_TYPES)}")
             if "threshold" in spec:
                 lex.thresholds[type_id] = float(spec["threshold"])
+            if spec.get("need_strong"):
+                lex.strict.add(type_id)
             for group in spec.get("cues") or []:
                 weight = float(group.get("weight", 1))
                 for lang, phrases in group.items():
@@ -145,4 +156,25 @@ class CueLexicon:
                             lo, hi = (a, b) if a.first < b.first else (b, a)
                             out.append(Hit(rule.term, lo.first, hi.last, lo.start, hi.end))
                             break
+        if len(out) > 1:
+            out = _merge_same_type(out)
         return out
+
+
+def _merge_same_type(hits: list[Hit]) -> list[Hit]:
+    """Overlapping pair hits of the same type become one hit over both ("suspends cobalt
+    exports ... to curb" is one export-control phrase): the shorter one would otherwise
+    lose to the longer and free its verb ("suspends") to count as a halt of production."""
+    hits.sort(key=lambda h: (h.term.kind, h.term.concept, h.first))
+    merged: list[Hit] = [hits[0]]
+    for h in hits[1:]:
+        m = merged[-1]
+        if h.term.kind == m.term.kind and h.term.concept == m.term.concept and h.first < m.last:
+            term = m.term if m.term.weight >= h.term.weight else h.term
+            if h.last > m.last:
+                merged[-1] = Hit(term, m.first, h.last, m.start, h.end)
+            else:
+                merged[-1] = Hit(term, m.first, m.last, m.start, m.end)
+        else:
+            merged.append(h)
+    return merged

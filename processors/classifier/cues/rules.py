@@ -33,6 +33,9 @@ class TypeScore:
     hits: list[tuple[str, Hit]] = field(default_factory=list)  # (field name, hit) that counted
     title: bool = False  # a cue counted in the title
     lead: bool = False  # a cue counted in the title, the summary or the lead sentences of the body
+    lead_strong: bool = False  # a cue of weight >= 2 counted there
+    title_weak: bool = False  # only weak cues in the title so far
+    body_cues: int = 0  # cues counted outside the title
     strong: bool = False  # a cue of weight >= 2 counted
 
 
@@ -48,6 +51,11 @@ def score_types(
     scores: dict[str, TypeScore] = {}
     for fa in fields:
         seen: set[tuple[str, str]] = set()
+        background = (
+            {fa.sentence(v) for v in fa.vocab if v.term.kind == "background"}
+            if fa.name != "title" and lex.background_factor != 1.0
+            else ()
+        )
         for hit in fa.vocab:
             term = hit.term
             if term.kind != "cue" or not fa.entity_near(hit, lex.window):
@@ -60,10 +68,16 @@ def score_types(
             else:
                 factor = lex.body_factor
                 in_lead = False
+            if background and fa.sentence(hit) in background:
+                factor *= lex.background_factor  # "earlier", "last year", "ранее": not what the item reports
+                in_lead = False
             key = (term.concept, _surface_key(hit))
             if key in seen:
                 factor *= lex.repeat_factor
+            elif (term.concept, "") in seen:
+                factor *= lex.type_repeat_factor  # diminishing returns: one story, many words for it
             seen.add(key)
+            seen.add((term.concept, ""))
             ts = scores.get(term.concept)
             if ts is None:
                 ts = scores[term.concept] = TypeScore(term.concept)
@@ -71,10 +85,16 @@ def score_types(
             ts.hits.append((fa.name, hit))
             if in_lead:
                 ts.lead = True
+                if term.weight >= 2:
+                    ts.lead_strong = True
+            if fa.name != "title":
+                ts.body_cues += 1
             if fa.name == "title":
                 ts.title = True
-            if term.weight >= 2 or (fa.name == "title" and term.weight >= 1):
+            if term.weight >= 2:
                 ts.strong = True
+            elif fa.name == "title" and term.weight >= 1:
+                ts.title_weak = True
     invest = scores.get("investment")
     if invest is not None and amounts and lex.amount_cue:
         by_name = {fa.name: fa for fa in fields}
@@ -104,6 +124,7 @@ def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
         t
         for t, s in scores.items()
         if s.score >= lex.threshold_of(t) * (1.0 if s.lead else lex.body_only_factor)
-        and (s.score >= lex.relative * top or (s.title and lex.title_exempt))
-        and (s.strong or not lex.need_strong)
+        and (s.score >= lex.relative * top or (s.title and lex.title_exempt) or (s.lead_strong and lex.lead_exempt))
+        and (s.strong or (t not in lex.strict and s.title_weak and s.body_cues >= lex.title_weak_support)
+             or not (lex.need_strong or t in lex.strict))
     }
