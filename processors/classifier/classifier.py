@@ -243,6 +243,8 @@ class Classifier:
                 title_orgs=sum(1 for h in title.entities if h.term.kind == "organization"),
                 major_marker=major,
                 max_usd=max((self.amounts.usd(a.value, a.currency) for a in unique_amounts), default=0.0),
+                passing=relevance.passing,
+                talks=relevance.talks,
             ),
         )
         return Signal(

@@ -31,6 +31,15 @@ class Relevance:
     relevant: bool
     scope: list[str] = field(default_factory=list)
     because: dict[str, tuple[str, Hit]] = field(default_factory=dict)  # scope -> (field, entity hit)
+    passing: bool = False  # relevant only through a mention outside the title, summary and lead
+    talks: bool = False  # the title reports talks ("discuss", "обсудили"), not an outcome
+
+
+LEAD_SENTENCES = 2
+
+
+def _in_lead(fa: FieldAnalysis, hit: Hit) -> bool:
+    return fa.name != "body" or fa.sentence(hit) < LEAD_SENTENCES
 
 
 def _supported(fa: FieldAnalysis, hit: Hit, kinds: frozenset[str]) -> bool:
@@ -52,6 +61,8 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
     commodity_supported = False
     minerals = False
     routes = False
+    a_lead = ca_lead = False
+    talks = False
     for fa in fields:
         for hit in fa.entities:
             kind, concept = hit.term.kind, hit.term.concept
@@ -59,15 +70,21 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
                 supported = _supported(fa, hit, _SUPPLY)
                 commodity_supported = commodity_supported or supported
                 info = gaz.commodities.get(concept)
-                if a_hit is None and info is not None and info.critical and supported:
-                    a_hit = (fa.name, hit)
-            elif kind == "country" and ca_hit is None and concept in gaz.central_asia:
-                ca_hit = (fa.name, hit)
+                if info is not None and info.critical and supported:
+                    if a_hit is None:
+                        a_hit = (fa.name, hit)
+                    a_lead = a_lead or _in_lead(fa, hit)
+            elif kind == "country" and concept in gaz.central_asia:
+                if ca_hit is None:
+                    ca_hit = (fa.name, hit)
+                ca_lead = ca_lead or _in_lead(fa, hit)
         for v in fa.vocab:
             if v.term.kind == "minerals" and _supported(fa, v, _SUPPLY):
                 minerals = True
             elif v.term.kind == "routes":
                 routes = True
+            elif v.term.kind == "talks" and fa.name == "title":
+                talks = True
     result = Relevance(relevant=False)
     if a_hit is not None:
         result.scope.append("A")
@@ -78,4 +95,8 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
         result.scope.append("B")
         result.because["B"] = ca_hit
     result.relevant = bool(result.scope)
+    result.passing = result.relevant and not (
+        ("A" in result.scope and a_lead) or ("B" in result.scope and ca_lead)
+    )
+    result.talks = talks
     return result

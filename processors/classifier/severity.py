@@ -10,7 +10,8 @@
   critical mineral; sanctions, export controls and disruptions involving Central Asia;
   other export controls on critical minerals.
 - ``medium``: any other reported signal type;
-- ``low``: relevant with no signal type (a passing mention).
+- ``low``: relevant with no signal type (a passing mention), or a headline that reports talks ("discuss",
+  "обсудили") with no money, no measure and no halt.
 """
 
 from __future__ import annotations
@@ -37,10 +38,18 @@ class Facts:
     title_orgs: int
     major_marker: bool  # "biggest", "крупнейший"... in the title or the lead
     max_usd: float
+    passing: bool = False  # relevant only through a mention outside the title, summary and lead (not graded yet:
+    # "Central Asia" in a headline names the region, not a country, so too many real stories look passing)
+    talks: bool = False  # the title reports talks, not an outcome
+
+
+_MEASURES = frozenset({"export_control", "sanctions", "disruption", "policy"})
 
 
 def grade(rules: SeverityRules, f: Facts) -> str:
     types = f.types
+    if f.talks and not f.max_usd and not types & _MEASURES:
+        return "low"
     actor = f.title_countries[0] if f.title_countries else (f.countries[0] if f.countries else None)
     by_major = actor in rules.major_producers
     if f.critical_commodity and by_major and types & {"export_control", "sanctions"} & (f.title_types or types):

@@ -20,7 +20,7 @@ from processors.classifier.matcher import ENTITY, PART, VOCAB, Hit, Matcher, Ter
 
 __all__ = ["CueLexicon", "PairRule", "VOCABULARIES"]
 
-VOCABULARIES = ("supply", "minerals", "routes", "background")
+VOCABULARIES = ("supply", "minerals", "routes", "background", "talks")
 
 
 @dataclass(frozen=True, slots=True)
