@@ -154,10 +154,14 @@ class AmountFinder:
         found: list[tuple[int, int, float, str]] = []
         consumed = 0
         starts1, starts2 = self._starts1, self._starts2
-        for m in _FIGURE_RE.finditer(text):
-            s, e = m.span()
+        for d in _FIGURE_START_RE.finditer(text):
+            s = d.start()
             if s < consumed:
-                continue  # the second figure of a range already taken
+                continue  # inside a figure already read, or the second figure of a range already taken
+            m = _NUM_RE.match(text, s)
+            if m is None:  # pragma: no cover - _NUM matches any digit
+                continue
+            e = consumed = m.end()
             j = s - 1
             if j >= 0 and text[j] in " \u00a0":
                 j -= 1
@@ -240,7 +244,12 @@ def _literal_starts(pattern: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(one), frozenset(two)
 
 
-_FIGURE_RE = re.compile(rf"(?=\d)(?<![.,\d])(?<![^\W\u3400-\u9fff])(?:{_NUM})")
+# Where a figure starts: a digit not preceded by a digit, a decimal mark or a letter
+# (Han excepted: "约400亿美元"). The test sits behind the digit so the pattern opens with a
+# character class, which the regex engine scans for in C; written as
+# ``(?=\d)(?<![.,\d])...`` it would try the lookarounds at every character.
+_FIGURE_START_RE = re.compile(r"\d(?<![.,\d]\d)(?<![^\W\u3400-\u9fff]\d)")
+_NUM_RE = re.compile(_NUM)
 _RANGE_GAP_RE = re.compile(r"\s*(?:[-–—]|to|до|and|и|or|или)\s*", re.I)
 
 

@@ -39,7 +39,7 @@ from processors.classifier.cues.rules import reported_types, score_types
 from processors.classifier.explain import EvidenceBuilder
 from processors.classifier.gazetteer import Gazetteer
 from processors.classifier.language import detect_language
-from processors.classifier.matcher import ENTITY, ORG, PART, Hit, Matcher, _resolve
+from processors.classifier.matcher import PART, VOCAB, Hit, Matcher, _resolve
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
 from processors.classifier.severity import Facts, SeverityRules, grade
@@ -117,12 +117,14 @@ class Classifier:
         return _default
 
     # ------------------------------------------------------------------ analysis
-    def analyse(self, text: str, name: str) -> FieldAnalysis:
-        """Entities and cues of one field (already capped)."""
+    def analyse(self, text: str, name: str, *, cleaned: str | None = None) -> FieldAnalysis:
+        """Entities and cues of one field (already capped); ``cleaned`` is ``clean(text)``
+        when the caller has it already."""
         fa = FieldAnalysis(name)
         if not text:
             return fa
-        cleaned = clean(text)
+        if cleaned is None:
+            cleaned = clean(text)
         words, starts, ends = tokenize(cleaned)
         fa.tokens = len(words)
         if not words:
@@ -130,20 +132,20 @@ class Classifier:
         hits = self.matcher.scan(words, self.lemmatizer.lemmas(words), starts, ends)
         if not hits:
             return fa
+        entities: list[Hit] = []
         vocab: list[Hit] = []
         parts: list[Hit] = []
         for hit in hits:
             group = hit.term.group
-            if group == ENTITY or group == ORG:
-                if hit.term.kind in ENTITY_KINDS and not (
-                    hit.term.kind == "country" and hit.first == 0 and name != "title"
-                    and is_dateline(cleaned, hit.start, hit.end)
-                ):
-                    fa.entities.append(hit)
+            if group == VOCAB:
+                vocab.append(hit)
             elif group == PART:
                 parts.append(hit)
-            else:
-                vocab.append(hit)
+            elif hit.term.kind in ENTITY_KINDS:  # ENTITY or ORG; "block" terms are no entities
+                entities.append(hit)
+        if name != "title" and entities and entities[0].first == 0:  # sorted: hits on token 0 come first
+            entities = _drop_dateline(entities, cleaned)
+        fa.entities = entities
         if parts:
             fa.markers = [p for p in parts if p.term.kind == "major"]
             parts = [p for p in parts if p.term.kind == "part"]
@@ -182,10 +184,10 @@ class Classifier:
         amounts: list[Amount] = []
         for name in FIELDS:
             raw = item.field_text(name)[: FIELD_CAPS[name]]
-            fa = self.analyse(raw, name)
-            fields.append(fa)
-            if raw and _DIGIT_RE.search(raw):
-                amounts.extend(self.amounts.find(clean(raw), name, original=raw))
+            cleaned = clean(raw) if raw else raw
+            fields.append(self.analyse(raw, name, cleaned=cleaned))
+            if raw and _DIGIT_RE.search(cleaned):
+                amounts.extend(self.amounts.find(cleaned, name, original=raw))
         return self._decide(item, fields, amounts)
 
     def _decide(self, item: NewsItem, fields: list[FieldAnalysis], amounts: list[Amount]) -> Signal:
@@ -258,6 +260,15 @@ class Classifier:
     def _lang(item: NewsItem) -> str | None:
         text = " ".join((item.field_text("title"), item.field_text("summary")[:500], item.field_text("body")[:3000]))
         return item.lang or detect_language(text)
+
+
+def _drop_dateline(entities: list[Hit], cleaned: str) -> list[Hit]:
+    """Without the countries that name where a wire story was filed ("ASTANA, Aug 23
+    (Reuters) -"): they open the field, so only hits on its first token can be one."""
+    return [
+        h for h in entities
+        if not (h.first == 0 and h.term.kind == "country" and is_dateline(cleaned, h.start, h.end))
+    ]
 
 
 def _unique_amounts(amounts: list[Amount]) -> list[Amount]:

@@ -18,10 +18,10 @@ in the original field.
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import accumulate
-from operator import add
+from operator import add, itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -100,7 +100,10 @@ class Matcher:
     def build(self) -> None:
         automaton = ahocorasick.Automaton()
         for key, terms in self._keys.items():
-            automaton.add_word(key, tuple(terms))
+            # The value carries what scan() needs per hit without touching the terms:
+            # the key's length in tokens and whether any term checks capitalisation.
+            cased = any(t.case is not None for t in terms)
+            automaton.add_word(key, (terms[0].size, tuple(terms), cased))
         automaton.make_automaton()
         self._automaton = automaton
 
@@ -119,26 +122,38 @@ class Matcher:
         if not lemmas:
             return []
         stream = " " + " ".join(lemmas) + " "
-        found = list(self._automaton.iter(stream))
-        if not found:
-            return []
+        found = self._automaton.iter(stream)
         # stream offset of token i = (sum of the lengths of lemmas before i) + i + 1
         spos = list(map(add, accumulate(map(len, lemmas), initial=0), range(1, len(lemmas) + 2)))
-        candidates: list[Hit] = []
-        append = candidates.append
-        new_hit = Hit._make
-        for end_pos, terms in found:
+        # Hits go straight into their resolution group (about 100 per article: this loop
+        # is the classifier's hottest Python code, so it does no more than it must).
+        groups: tuple[list[Hit], ...] = ([], [], [], [])
+        order: list[list[Hit]] = []  # groups in the order of their first hit
+        for end_pos, (size, terms, cased) in found:
             # the key ends with the space after its last token; the next token starts at end_pos + 1
-            last = bisect.bisect_left(spos, end_pos + 1)
-            first = last - terms[0].size
+            last = bisect_left(spos, end_pos + 1)
+            first = last - size
+            if cased:
+                terms = _case_filter(terms, words[first:last])
             start, stop = starts[first], ends[last - 1]
             for term in terms:
-                if term.case is not None and not all(
-                    _case_ok(a, s) for a, s in zip(term.case, words[first:last])
-                ):
-                    continue
-                append(new_hit((term, first, last, start, stop)))
-        return _resolve(candidates)
+                bucket = groups[term.group]
+                if not bucket:
+                    order.append(bucket)
+                bucket.append(_new_hit(Hit, (term, first, last, start, stop)))
+        return _resolve_groups(order)
+
+
+def _case_filter(terms: tuple[Term, ...], surface: list[str]) -> tuple[Term, ...]:
+    """The terms whose case-sensitive tokens are written as in the alias."""
+    return tuple(
+        t for t in terms
+        if t.case is None or all(_case_ok(a, s) for a, s in zip(t.case, surface))
+    )
+
+
+_new_hit = tuple.__new__  # Hit._make without its Python-level checks (C call)
+_POSITION = itemgetter(1, 2)  # (first, last) of a Hit
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
@@ -153,42 +168,49 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
             by_group[g] = [hit]
         else:
             bucket.append(hit)
+    return _resolve_groups(list(by_group.values()))
+
+
+def _resolve_groups(buckets: list[list[Hit]]) -> list[Hit]:
+    """:func:`_resolve` on hits already split by group (``buckets`` in the order of
+    each group's first hit, which orders hits on identical spans across groups)."""
     kept: list[Hit] = []
-    for group, bucket in by_group.items():
-        if group == PART or len(bucket) < 2:
+    for bucket in buckets:
+        if len(bucket) < 2 or bucket[0].term.group == PART:
             kept.extend(bucket)
-            continue
-        bucket.sort(key=_by_position)
-        # sweep: only hits that overlap one another (a small component) compete
-        component: list[Hit] = []
-        reach = -1
-        for h in bucket:
-            if h.first >= reach and component:
-                _settle(component, kept)
-                component = []
-            component.append(h)
-            if h.last > reach:
-                reach = h.last
-        if component:
-            _settle(component, kept)
-    kept.sort(key=_by_position)
+        else:
+            bucket.sort(key=_POSITION)
+            _sweep(bucket, kept)
+    kept.sort(key=_POSITION)  # stable: hits on identical spans stay in group order
     return kept
+
+
+def _sweep(bucket: list[Hit], kept: list[Hit]) -> None:
+    """Walk hits sorted by position; only hits that overlap one another (a small
+    component) compete, every other hit is kept as it is."""
+    n = len(bucket)
+    i = 0
+    while i < n:
+        reach = bucket[i].last
+        j = i + 1
+        while j < n and bucket[j].first < reach:
+            if bucket[j].last > reach:
+                reach = bucket[j].last
+            j += 1
+        if j == i + 1:
+            kept.append(bucket[i])
+        else:
+            _settle(bucket[i:j], kept)
+        i = j
 
 
 def _settle(component: list[Hit], kept: list[Hit]) -> None:
     """Longest first inside one group of overlapping hits; identical spans all stay."""
-    if len(component) == 1:
-        kept.append(component[0])
-        return
     spans: list[tuple[int, int]] = []
     for h in sorted(component, key=_longest_first):
         if all(h.last <= a or b <= h.first or (a == h.first and b == h.last) for a, b in spans):
             spans.append((h.first, h.last))
             kept.append(h)
-
-
-def _by_position(h: Hit) -> tuple[int, int]:
-    return (h.first, h.last)
 
 
 def _longest_first(h: Hit) -> tuple[int, int]:
