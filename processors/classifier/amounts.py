@@ -25,6 +25,8 @@ import yaml
 from oreradar.errors import ConfigError
 from oreradar.records import Amount
 
+from processors.classifier._construct import constructor
+
 __all__ = ["AmountFinder", "DEFAULT_DATA", "format_value"]
 
 DEFAULT_DATA = Path(__file__).parent / "data"
@@ -52,9 +54,13 @@ def format_value(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
 
+_GROUP_SPACE_RE = re.compile(r"[ \u00a0\u202f]")
+_COMMA_THOUSANDS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
 def _number(text: str) -> float | None:
-    s = re.sub(r"[ \u00a0\u202f]", "", text)
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+    s = _GROUP_SPACE_RE.sub("", text) if not text.isdigit() else text
+    if _COMMA_THOUSANDS_RE.fullmatch(s):
         s = s.replace(",", "")
     else:
         s = s.replace(",", ".")
@@ -76,6 +82,7 @@ class AmountFinder:
                  before: re.Pattern[str], after_before: re.Pattern[str], after: re.Pattern[str]) -> None:
         self._currencies = {c.code: c for c in currencies}
         self._scales = scales
+        self._scale_of: dict[str, float] = {}  # scale word as written -> multiplier
         self._before = before  # currency symbol ending right before a figure
         self._after_before = after_before  # range and scale after a figure that had a symbol
         self._after = after  # range, scale and currency word after a figure
@@ -143,10 +150,12 @@ class AmountFinder:
     def _scale(self, word: str | None) -> float:
         if not word:
             return 1.0
-        for rx, mult in self._scales:
-            if rx.fullmatch(word):
-                return mult
-        return 1.0
+        mult = self._scale_of.get(word)
+        if mult is None:  # a few dozen spellings in all: remember each one
+            mult = next((m for rx, m in self._scales if rx.fullmatch(word)), 1.0)
+            if len(self._scale_of) < 10_000:
+                self._scale_of[word] = mult
+        return mult
 
     def find(self, text: str, field: str, *, original: str | None = None) -> list[Amount]:
         """Amounts in ``text`` (the cleaned field); spans and texts refer to ``original``."""
@@ -178,24 +187,24 @@ class AmountFinder:
             if hit is not None:
                 tail = self._after_before.match(text, e)
                 tag, start, stop = "b_", hit.start(), tail.end() if tail else e
-                groups = hit.groupdict()
+                currency = hit
                 scale = tail.group("scale") if tail else None
             else:
                 tail = self._after.match(text, e)
                 if tail is None:
                     continue
                 tag, start, stop = "a_", s, tail.end()
-                groups = tail.groupdict()
+                currency = tail
                 scale = tail.group("scale")
-            code = next((k[2:] for k, v in groups.items() if v and k.startswith(tag)), None)
+            code = _currency_group(currency, tag)
             minor = 1.0
             if code is None and tag == "a_":
-                code = next((k[2:] for k, v in groups.items() if v and k.startswith("m_")), None)
+                code = _currency_group(currency, "m_")
                 minor = 0.01
             number = _number(m.group())
             if code is None or number is None or number == 0:
                 continue
-            if code == "CNY" and groups.get(f"{tag}CNY") in ("¥", "￥"):
+            if code == "CNY" and currency.group(f"{tag}CNY") in ("¥", "￥"):
                 code = "JPY" if len(_JAPAN_RE.findall(text)) > len(_CHINA_RE.findall(text)) else "CNY"
             while stop > start and source[stop - 1].isspace():
                 stop -= 1
@@ -203,10 +212,22 @@ class AmountFinder:
             found.append((start, stop, number * self._scale(scale) * minor, code))
         found = _first_of_ranges(found, text)
         return [
-            Amount.model_construct(value=v, currency=c, text=source[a:b], field=field, start=a, end=b)
+            _make_amount(value=v, currency=c, text=source[a:b], field=field, start=a, end=b)
             for a, b, v, c in found
         ]
 
+
+def _currency_group(m: re.Match[str], tag: str) -> str | None:
+    """The ISO code of the currency group (named ``<tag><code>``) that matched in ``m``."""
+    # The currency alternation closes last in both patterns, so its group is lastgroup;
+    # the scan over every group is only the fallback.
+    name = m.lastgroup
+    if name is not None and name.startswith(tag) and m.group(name):
+        return name[2:]
+    return next((k[2:] for k, v in m.groupdict().items() if v and k.startswith(tag)), None)
+
+
+_make_amount = constructor(Amount, value=1.0, currency="USD", text="$1", field="body", start=0, end=2)
 
 _SYMBOL_ENDS = frozenset("$€£¥￥₽₸₹₩₮.")
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import partial
+from operator import attrgetter
 
 from processors.classifier.matcher import Hit
-from processors.classifier.text import sentence_of
 
 __all__ = ["FieldAnalysis", "ENTITY_KINDS"]
 
 ENTITY_KINDS = frozenset({"country", "commodity", "organization"})
+
+_FIRST = attrgetter("first")
+_START = attrgetter("start")
 
 
 @dataclass
@@ -23,18 +27,18 @@ class FieldAnalysis:
     tokens: int = 0
     _entity_firsts: list[int] = field(default_factory=list, repr=False)
     _entity_sentences: set[int] = field(default_factory=set, repr=False)
-    _sentence_at: dict[int, int] = field(default_factory=dict, repr=False)
     _support: dict[frozenset[str], set[int]] = field(default_factory=dict, repr=False)
 
     def index(self) -> None:
-        self._entity_firsts = sorted(h.first for h in self.entities)
-        self._entity_sentences = {self.sentence(h) for h in self.entities}
+        """Prepare :meth:`entity_near` (call once entities and bounds are set)."""
+        # C-level maps: a field has tens of entities and this runs for every field.
+        self._entity_firsts = sorted(map(_FIRST, self.entities))
+        self._entity_sentences = set(map(partial(bisect_right, self.bounds), map(_START, self.entities)))
 
     def sentence(self, hit: Hit) -> int:
-        s = self._sentence_at.get(hit.start)
-        if s is None:
-            s = self._sentence_at[hit.start] = sentence_of(self.bounds, hit.start)
-        return s
+        """Index of the sentence holding the hit's first character."""
+        # One bisect over tens of bounds costs less than a cache lookup would.
+        return bisect_right(self.bounds, hit.start)
 
     def support_sentences(self, kinds: frozenset[str]) -> set[int]:
         """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues excluded)."""
@@ -53,5 +57,5 @@ class FieldAnalysis:
             return False
         if self.name == "title" or self.sentence(hit) in self._entity_sentences:
             return True
-        i = bisect.bisect_left(self._entity_firsts, hit.first - window)
+        i = bisect_left(self._entity_firsts, hit.first - window)
         return i < len(self._entity_firsts) and self._entity_firsts[i] <= hit.last + window

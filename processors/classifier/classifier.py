@@ -207,8 +207,7 @@ class Classifier:
         unique_amounts = _unique_amounts(amounts)
         evidence = EvidenceBuilder(item, per_concept=2 if relevance.relevant else 1)
         for fa in fields:
-            for hit in fa.entities:
-                evidence.add(hit.term.concept, hit.term.kind, fa.name, hit.start, hit.end)
+            evidence.add_entities(fa.name, fa.entities)
         evidence.add_amounts(unique_amounts)
 
         if not relevance.relevant:

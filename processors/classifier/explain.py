@@ -10,37 +10,14 @@ from collections.abc import Iterable
 
 from oreradar.records import Amount, Evidence, NewsItem
 
+from processors.classifier._construct import constructor
 from processors.classifier.amounts import format_value
+from processors.classifier.matcher import Hit
 
 __all__ = ["EvidenceBuilder", "make_evidence"]
 
-_EVIDENCE_FIELDS = frozenset(Evidence.model_fields)
-_set = object.__setattr__
-
-
-def _fast_evidence(**values: object) -> Evidence:
-    # What model_construct does, minus its per-call bookkeeping: evidence is built tens
-    # of times per item from values that are valid by construction.
-    obj = Evidence.__new__(Evidence)
-    _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", set(_EVIDENCE_FIELDS))
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
-    return obj
-
-
-def _pick_constructor():  # type: ignore[no-untyped-def]
-    sample = dict(concept="KZ", kind="country", field="title", start=0, end=2, text="KZ")
-    try:
-        fast = _fast_evidence(**sample)
-        if fast == Evidence(**sample) and fast.model_dump() == Evidence(**sample).model_dump():
-            return _fast_evidence
-    except Exception:  # pragma: no cover - a pydantic release changed its internals
-        pass
-    return Evidence.model_construct  # pragma: no cover
-
-
-make_evidence = _pick_constructor()
+# values built here are valid by construction: skip pydantic's validation
+make_evidence = constructor(Evidence, concept="KZ", kind="country", field="title", start=0, end=2, text="KZ")
 
 
 class EvidenceBuilder:
@@ -61,10 +38,31 @@ class EvidenceBuilder:
             return
         self._seen.add(key)
         self._count[(kind, concept)] = n + 1
+        self._append(concept, kind, field, start, end)
+
+    def add_entities(self, field: str, hits: Iterable[Hit]) -> None:
+        """``add`` for every entity hit of one field, the kind and concept of its term.
+
+        The loop is ``add`` inlined: an article has tens of entity hits, most of them
+        repeats that the per-concept limit turns away at the first lookup."""
+        count, seen, limit = self._count, self._seen, self._per_concept
+        for hit in hits:
+            term = hit.term
+            ck = (term.kind, term.concept)
+            n = count.get(ck, 0)
+            if n >= limit:
+                continue
+            key = (term.kind, term.concept, field, hit.start, hit.end)
+            if key in seen:
+                continue
+            seen.add(key)
+            count[ck] = n + 1
+            self._append(term.concept, term.kind, field, hit.start, hit.end)
+
+    def _append(self, concept: str, kind: str, field: str, start: int, end: int) -> None:
         text = self._texts.get(field)
         if text is None:
             text = self._texts[field] = self._item.field_text(field)
-        # values built here are valid by construction: skip pydantic's validation
         self.evidence.append(
             make_evidence(concept=concept, kind=kind, field=field, start=start, end=end, text=text[start:end])
         )

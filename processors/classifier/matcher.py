@@ -191,14 +191,20 @@ def _sweep(bucket: list[Hit], kept: list[Hit]) -> None:
     n = len(bucket)
     i = 0
     while i < n:
-        reach = bucket[i].last
+        first, reach = bucket[i].first, bucket[i].last
+        same = True  # every hit of the component on the same tokens (one key, several terms)
         j = i + 1
         while j < n and bucket[j].first < reach:
-            if bucket[j].last > reach:
-                reach = bucket[j].last
+            h = bucket[j]
+            if h.last != reach or h.first != first:
+                same = False
+                if h.last > reach:
+                    reach = h.last
             j += 1
         if j == i + 1:
             kept.append(bucket[i])
+        elif same:
+            kept.extend(bucket[i:j])
         else:
             _settle(bucket[i:j], kept)
         i = j
