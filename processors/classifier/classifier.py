@@ -39,7 +39,7 @@ from processors.classifier.cues.rules import reported_types, score_types
 from processors.classifier.explain import EvidenceBuilder
 from processors.classifier.gazetteer import Gazetteer
 from processors.classifier.language import detect_language
-from processors.classifier.matcher import PART, VOCAB, Hit, Matcher, _resolve
+from processors.classifier.matcher import _POSITION, PART, VOCAB, Hit, Matcher, _resolve
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
 from processors.classifier.severity import Facts, SeverityRules, grade
@@ -129,20 +129,24 @@ class Classifier:
         fa.tokens = len(words)
         if not words:
             return fa
-        hits = self.matcher.scan(words, self.lemmatizer.lemmas(words), starts, ends)
-        if not hits:
+        groups = self.matcher.scan_groups(words, self.lemmatizer.lemmas(words), starts, ends)
+        if not groups:
             return fa
         entities: list[Hit] = []
         vocab: list[Hit] = []
         parts: list[Hit] = []
-        for hit in hits:
-            group = hit.term.group
+        entity_groups = 0
+        for hits in groups:  # each group in text order; the groups in the order of their first hit
+            group = hits[0].term.group
             if group == VOCAB:
-                vocab.append(hit)
+                vocab = hits
             elif group == PART:
-                parts.append(hit)
-            elif hit.term.kind in ENTITY_KINDS:  # ENTITY or ORG; "block" terms are no entities
-                entities.append(hit)
+                parts = hits
+            else:  # ENTITY or ORG; "block" terms (ENTITY) are no entities
+                entities += [h for h in hits if h.term.kind in ENTITY_KINDS]
+                entity_groups += 1
+        if entity_groups > 1:
+            entities.sort(key=_POSITION)  # stable: on identical spans, the group found first comes first
         if name != "title" and entities and entities[0].first == 0:  # sorted: hits on token 0 come first
             entities = _drop_dateline(entities, cleaned)
         fa.entities = entities

@@ -46,26 +46,35 @@ class EvidenceBuilder:
         The loop is ``add`` inlined: an article has tens of entity hits, most of them
         repeats that the per-concept limit turns away at the first lookup."""
         count, seen, limit = self._count, self._seen, self._per_concept
+        text = self._text(field)
+        append = self.evidence.append
         for hit in hits:
             term = hit.term
             ck = (term.kind, term.concept)
             n = count.get(ck, 0)
             if n >= limit:
                 continue
-            key = (term.kind, term.concept, field, hit.start, hit.end)
+            start, end = hit.start, hit.end
+            key = (term.kind, term.concept, field, start, end)
             if key in seen:
                 continue
             seen.add(key)
             count[ck] = n + 1
-            self._append(term.concept, term.kind, field, hit.start, hit.end)
+            append(make_evidence(
+                concept=term.concept, kind=term.kind, field=field, start=start, end=end, text=text[start:end]
+            ))
 
     def _append(self, concept: str, kind: str, field: str, start: int, end: int) -> None:
-        text = self._texts.get(field)
-        if text is None:
-            text = self._texts[field] = self._item.field_text(field)
+        text = self._text(field)
         self.evidence.append(
             make_evidence(concept=concept, kind=kind, field=field, start=start, end=end, text=text[start:end])
         )
+
+    def _text(self, field: str) -> str:
+        text = self._texts.get(field)
+        if text is None:
+            text = self._texts[field] = self._item.field_text(field)
+        return text
 
     def add_amounts(self, amounts: Iterable[Amount]) -> None:
         for a in amounts:

@@ -117,21 +117,28 @@ class Matcher:
 
     def scan(self, words: list[str], lemmas: list[str], starts: list[int], ends: list[int]) -> list[Hit]:
         """All hits in a tokenised field, overlaps resolved per group, in text order."""
+        return _merge(self.scan_groups(words, lemmas, starts, ends))
+
+    def scan_groups(
+        self, words: list[str], lemmas: list[str], starts: list[int], ends: list[int]
+    ) -> list[list[Hit]]:
+        """:meth:`scan`, one list per resolution group (each in text order), the groups
+        in the order of their first hit; merged in that order they give :meth:`scan`."""
         if self._automaton is None:
             raise RuntimeError("Matcher.build() was not called")
         if not lemmas:
             return []
         stream = " " + " ".join(lemmas) + " "
         found = self._automaton.iter(stream)
-        # stream offset of token i = (sum of the lengths of lemmas before i) + i + 1
-        spos = list(map(add, accumulate(map(len, lemmas), initial=0), range(1, len(lemmas) + 2)))
+        # Stream offset of the space before token i: the lengths of the lemmas before i,
+        # plus one space each. A key ends on the space before the token after its last.
+        before = list(map(add, accumulate(map(len, lemmas), initial=0), range(len(lemmas) + 1)))
         # Hits go straight into their resolution group (about 100 per article: this loop
         # is the classifier's hottest Python code, so it does no more than it must).
         groups: tuple[list[Hit], ...] = ([], [], [], [])
         order: list[list[Hit]] = []  # groups in the order of their first hit
         for end_pos, (size, terms, cased) in found:
-            # the key ends with the space after its last token; the next token starts at end_pos + 1
-            last = bisect_left(spos, end_pos + 1)
+            last = bisect_left(before, end_pos)
             first = last - size
             if cased:
                 terms = _case_filter(terms, words[first:last])
@@ -141,7 +148,7 @@ class Matcher:
                 if not bucket:
                     order.append(bucket)
                 bucket.append(_new_hit(Hit, (term, first, last, start, stop)))
-        return _resolve_groups(order)
+        return [_resolve_group(bucket) for bucket in order]
 
 
 def _case_filter(terms: tuple[Term, ...], surface: list[str]) -> tuple[Term, ...]:
@@ -168,26 +175,36 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
             by_group[g] = [hit]
         else:
             bucket.append(hit)
-    return _resolve_groups(list(by_group.values()))
+    return _merge([_resolve_group(bucket) for bucket in by_group.values()])
 
 
-def _resolve_groups(buckets: list[list[Hit]]) -> list[Hit]:
-    """:func:`_resolve` on hits already split by group (``buckets`` in the order of
-    each group's first hit, which orders hits on identical spans across groups)."""
+def _merge(groups: list[list[Hit]]) -> list[Hit]:
+    """Resolved groups as one list in text order; hits on identical spans in group order."""
+    if len(groups) == 1:
+        return groups[0]
+    merged = [h for g in groups for h in g]
+    merged.sort(key=_POSITION)  # stable
+    return merged
+
+
+def _resolve_group(bucket: list[Hit]) -> list[Hit]:
+    """The hits of one group that survive, in text order (pair parts are not resolved)."""
+    if len(bucket) < 2:
+        return bucket
+    bucket.sort(key=_POSITION)
+    if bucket[0].term.group == PART:
+        return bucket
     kept: list[Hit] = []
-    for bucket in buckets:
-        if len(bucket) < 2 or bucket[0].term.group == PART:
-            kept.extend(bucket)
-        else:
-            bucket.sort(key=_POSITION)
-            _sweep(bucket, kept)
-    kept.sort(key=_POSITION)  # stable: hits on identical spans stay in group order
+    if _sweep(bucket, kept):
+        kept.sort(key=_POSITION)  # stable: hits on identical spans keep their order
     return kept
 
 
-def _sweep(bucket: list[Hit], kept: list[Hit]) -> None:
+def _sweep(bucket: list[Hit], kept: list[Hit]) -> bool:
     """Walk hits sorted by position; only hits that overlap one another (a small
-    component) compete, every other hit is kept as it is."""
+    component) compete, every other hit is kept as it is. True when a component was
+    settled, i.e. ``kept`` may be out of text order."""
+    settled = False
     n = len(bucket)
     i = 0
     while i < n:
@@ -207,7 +224,9 @@ def _sweep(bucket: list[Hit], kept: list[Hit]) -> None:
             kept.extend(bucket[i:j])
         else:
             _settle(bucket[i:j], kept)
+            settled = True
         i = j
+    return settled
 
 
 def _settle(component: list[Hit], kept: list[Hit]) -> None:

@@ -39,6 +39,31 @@ _HAN_RE = re.compile(f"[{HAN_RANGES}]")
 # modifier letter ʻ of Uzbek Latin is a word character already.
 _FAST_SPLIT_RE = re.compile(r"([^\W_]+(?:['’ʼ‘`][^\W_]+)*)")
 
+# Nearly all news text (Latin, Cyrillic with Kazakh and Uzbek letters, punctuation,
+# currency and letterlike signs) stays inside these blocks. There the same split runs
+# faster with the word characters listed as ranges (a lookup) instead of the Unicode
+# category test behind [^\W_]; the list is computed from [^\W_] itself, so on such
+# text the two patterns cannot differ. Any other character selects the general split.
+_KNOWN_BLOCKS = ((0x0000, 0x052F), (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F))
+
+
+def _word_ranges(blocks: tuple[tuple[int, int], ...]) -> str:
+    is_word = re.compile(r"[^\W_]").fullmatch
+    ranges: list[list[int]] = []
+    for lo, hi in blocks:
+        for cp in range(lo, hi + 1):
+            if is_word(chr(cp)):
+                if ranges and ranges[-1][1] == cp - 1:
+                    ranges[-1][1] = cp
+                else:
+                    ranges.append([cp, cp])
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+_KNOWN_WORD = _word_ranges(_KNOWN_BLOCKS)
+_UNKNOWN_CHAR_RE = re.compile("[^" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _KNOWN_BLOCKS) + "]")
+_KNOWN_SPLIT_RE = re.compile(rf"([{_KNOWN_WORD}]+(?:['’ʼ‘`][{_KNOWN_WORD}]+)*)")
+
 _MARKUP_RE = re.compile(
     r"<!--.*?-->|<[a-zA-Z/!][^<>]{0,2000}>|&(?:[a-zA-Z]{2,8}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});",
     re.S,
@@ -65,7 +90,11 @@ def clean(text: str) -> str:
 def tokenize(text: str) -> tuple[list[str], list[int], list[int]]:
     """Words of ``text`` with their start and end offsets (three parallel lists)."""
     # The plain \w+ split is twice as fast; the full one is needed only for Han text.
-    parts = (_SPLIT_RE if _HAN_RE.search(text) else _FAST_SPLIT_RE).split(text)
+    if _UNKNOWN_CHAR_RE.search(text) is None:
+        split = _KNOWN_SPLIT_RE.split
+    else:
+        split = (_SPLIT_RE if _HAN_RE.search(text) else _FAST_SPLIT_RE).split
+    parts = split(text)
     n = len(parts) // 2
     if n == 0:
         return [], [], []
