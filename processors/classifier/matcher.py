@@ -6,7 +6,7 @@ added to a single pyahocorasick automaton as ``" lemma1 lemma2 "``; a field beco
 position in that stream is mapped back to token indices, then to character offsets
 in the original field.
 
-    >>> from processors.classifier.morphology import Lemmatizer
+    >>> from processors.classifier.morphology import BoundedCache, Lemmatizer
     >>> m = Matcher(Lemmatizer())
     >>> m.add("редкоземельные металлы", Term("commodity", "rare_earths"))
     True
@@ -18,15 +18,13 @@ in the original field.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass, field
-from itertools import accumulate
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import NamedTuple
 
 import ahocorasick
 
-from processors.classifier.morphology import Lemmatizer
+from processors.classifier.morphology import BoundedCache, Lemmatizer
 from processors.classifier.text import tokenize
 
 __all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART", "ORG"]
@@ -68,10 +66,12 @@ def _case_ok(alias: str, surface: str) -> bool:
 class Matcher:
     """Collects terms, builds the automaton once, then scans fields (thread-safe reads)."""
 
-    def __init__(self, lemmatizer: Lemmatizer) -> None:
+    def __init__(self, lemmatizer: Lemmatizer, cache_size: int = 200_000) -> None:
         self._lem = lemmatizer
         self._keys: dict[str, list[Term]] = {}
         self._automaton: ahocorasick.Automaton | None = None
+        self._vocabulary: frozenset[str] = frozenset()  # every lemma that occurs in a key
+        self._forms = BoundedCache(self._form, cache_size)
 
     def key_of(self, phrase: str) -> tuple[str | None, list[str]]:
         words, _, _ = tokenize(phrase)
@@ -106,6 +106,20 @@ class Matcher:
             automaton.add_word(key, (terms[0].size, tuple(terms), cased))
         automaton.make_automaton()
         self._automaton = automaton
+        self._vocabulary = frozenset(token for key in self._keys for token in key.split())
+        self._forms.clear()
+
+    def stream_forms(self, words: list[str]) -> list[str]:
+        """What each word contributes to the lemma stream: its lemma when that lemma
+        occurs in some key, else "" (no key can match across or inside that token).
+
+        Most words of an article are in no key: leaving them out shortens the stream
+        the automaton reads by more than half, and a word's form is one cache lookup."""
+        return list(map(self._forms.__getitem__, words))
+
+    def _form(self, word: str) -> str:
+        lemma = self._lem.lemma(word)
+        return lemma if lemma in self._vocabulary else ""
 
     @property
     def size(self) -> int:
@@ -129,16 +143,21 @@ class Matcher:
         if not lemmas:
             return []
         stream = " " + " ".join(lemmas) + " "
+        if stream.count(" ") != len(lemmas) + 1:  # pragma: no cover - no lemmatiser makes one
+            # a lemma holding a space would break the token count below: no key holds it
+            stream = " " + " ".join(lemma.replace(" ", "\0") for lemma in lemmas) + " "
+        # A key ends on the space before the token after its last one: the number of
+        # spaces before that space is that token's index. Matches come in text order, so
+        # the spaces are counted once, piecewise.
         found = self._automaton.iter(stream)
-        # Stream offset of the space before token i: the lengths of the lemmas before i,
-        # plus one space each. A key ends on the space before the token after its last.
-        before = list(map(add, accumulate(map(len, lemmas), initial=0), range(len(lemmas) + 1)))
         # Hits go straight into their resolution group (about 100 per article: this loop
         # is the classifier's hottest Python code, so it does no more than it must).
         groups: tuple[list[Hit], ...] = ([], [], [], [])
         order: list[list[Hit]] = []  # groups in the order of their first hit
+        last = counted = 0
         for end_pos, (size, terms, cased) in found:
-            last = bisect_left(before, end_pos)
+            last += stream.count(" ", counted, end_pos)
+            counted = end_pos
             first = last - size
             if cased:
                 terms = _case_filter(terms, words[first:last])

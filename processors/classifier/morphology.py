@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
+from collections.abc import Callable
 
-__all__ = ["Lemmatizer", "stem_en"]
+__all__ = ["BoundedCache", "Lemmatizer", "stem_en"]
 
 _KK_UZ_LETTERS = frozenset("әғқңөұүһіўҳӘҒҚҢӨҰҮҺІЎҲ")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
@@ -73,10 +73,12 @@ def _undouble(w: str) -> str:
     return w
 
 
-class _LemmaCache(dict[str, str]):
-    """surface form -> lemma; computes on a miss; cleared when it grows past ``limit``."""
+class BoundedCache(dict[str, str]):
+    """word -> what ``compute`` makes of it; computes on a miss; cleared when it grows
+    past ``limit``. A hit is one dict lookup (``cache[word]``, or ``map(cache.__getitem__,
+    words)`` for many)."""
 
-    def __init__(self, compute: Any, limit: int) -> None:
+    def __init__(self, compute: Callable[[str], str], limit: int) -> None:
         super().__init__()
         self._compute = compute
         self._limit = limit
@@ -96,7 +98,7 @@ class Lemmatizer:
 
         self._morph = pymorphy3.MorphAnalyzer()
         self._lock = threading.Lock()
-        self.cache = _LemmaCache(self._compute, cache_size)
+        self.cache = BoundedCache(self._compute, cache_size)
 
     def lemma(self, word: str) -> str:
         return self.cache[word]
