@@ -19,7 +19,7 @@ in the original field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -180,12 +180,16 @@ def _case_filter(terms: tuple[Term, ...], surface: list[str]) -> tuple[Term, ...
 
 _new_hit = tuple.__new__  # Hit._make without its Python-level checks (C call)
 _POSITION = itemgetter(1, 2)  # (first, last) of a Hit
+_GROUP_OF = attrgetter("term.group")
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
     """Longest first inside each group; hits on exactly the same tokens all survive."""
     if len(hits) < 2:
         return hits
+    groups = set(map(_GROUP_OF, hits))
+    if len(groups) == 1:  # the usual case (cues and the pairs made of them): no split needed
+        return _resolve_group(list(hits))
     by_group: dict[int, list[Hit]] = {}
     for hit in hits:
         g = hit.term.group
