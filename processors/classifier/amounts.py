@@ -162,6 +162,7 @@ class AmountFinder:
         source = original if original is not None else text
         found: list[tuple[int, int, float, str]] = []
         consumed = 0
+        yen: bool | None = None  # "¥" is the yen here (the text is about Japan, not China)
         starts1, starts2 = self._starts1, self._starts2
         for d in _FIGURE_START_RE.finditer(text):
             s = d.start()
@@ -205,7 +206,9 @@ class AmountFinder:
             if code is None or number is None or number == 0:
                 continue
             if code == "CNY" and currency.group(f"{tag}CNY") in ("¥", "￥"):
-                code = "JPY" if len(_JAPAN_RE.findall(text)) > len(_CHINA_RE.findall(text)) else "CNY"
+                if yen is None:  # two slow scans of the whole text: once per field at most
+                    yen = len(_JAPAN_RE.findall(text)) > len(_CHINA_RE.findall(text))
+                code = "JPY" if yen else "CNY"
             while stop > start and source[stop - 1].isspace():
                 stop -= 1
             consumed = stop

@@ -103,7 +103,7 @@ class Matcher:
             # The value carries what scan() needs per hit without touching the terms:
             # the key's length in tokens and whether any term checks capitalisation.
             cased = any(t.case is not None for t in terms)
-            automaton.add_word(key, (terms[0].size, tuple(terms), cased))
+            automaton.add_word(key, (terms[0].size, tuple((t.group, t) for t in terms), cased))
         automaton.make_automaton()
         self._automaton = automaton
         self._vocabulary = frozenset(token for key in self._keys for token in key.split())
@@ -156,24 +156,28 @@ class Matcher:
         order: list[list[Hit]] = []  # groups in the order of their first hit
         last = counted = 0
         for end_pos, (size, terms, cased) in found:
-            last += stream.count(" ", counted, end_pos)
-            counted = end_pos
+            if end_pos != counted:  # several keys can end on the same space
+                last += stream.count(" ", counted, end_pos)
+                counted = end_pos
             first = last - size
             if cased:
                 terms = _case_filter(terms, words[first:last])
             start, stop = starts[first], ends[last - 1]
-            for term in terms:
-                bucket = groups[term.group]
+            for group, term in terms:
+                bucket = groups[group]
                 if not bucket:
                     order.append(bucket)
                 bucket.append(_new_hit(Hit, (term, first, last, start, stop)))
         return [_resolve_group(bucket) for bucket in order]
 
 
-def _case_filter(terms: tuple[Term, ...], surface: list[str]) -> tuple[Term, ...]:
+_Terms = tuple[tuple[int, Term], ...]  # an automaton value's terms, each with its group
+
+
+def _case_filter(terms: _Terms, surface: list[str]) -> _Terms:
     """The terms whose case-sensitive tokens are written as in the alias."""
     return tuple(
-        t for t in terms
+        (g, t) for g, t in terms
         if t.case is None or all(_case_ok(a, s) for a, s in zip(t.case, surface))
     )
 
