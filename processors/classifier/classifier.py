@@ -222,8 +222,7 @@ class Classifier:
             )
         signal_types = sorted(types, key=lambda t: -scores[t].score)
         for t in signal_types:
-            for field_name, hit in scores[t].hits:
-                evidence.add(t, "signal_type", field_name, hit.start, hit.end)
+            evidence.add_spans(t, "signal_type", scores[t].hits)
         for scope, (field_name, hit) in relevance.because.items():
             evidence.add(scope, "scope", field_name, hit.start, hit.end)
         title_types = {t for t in types if scores[t].title}

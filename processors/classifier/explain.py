@@ -40,6 +40,15 @@ class EvidenceBuilder:
         self._count[(kind, concept)] = n + 1
         self._append(concept, kind, field, start, end)
 
+    def add_spans(self, concept: str, kind: str, spans: Iterable[tuple[str, Hit]]) -> None:
+        """``add`` for (field, hit) pairs of one concept, stopping once it has its spans
+        (a signal type can have tens of counted cues; two are shown)."""
+        key = (kind, concept)
+        for field, hit in spans:
+            if self._count.get(key, 0) >= self._per_concept:
+                return
+            self.add(concept, kind, field, hit.start, hit.end)
+
     def add_entities(self, field: str, hits: Iterable[Hit]) -> None:
         """``add`` for every entity hit of one field, the kind and concept of its term.
 
