@@ -220,7 +220,9 @@ class Classifier:
                 organizations=organizations, amounts=unique_amounts, evidence=evidence.evidence,
                 lang=self._lang(item), title=item.field_text("title"), url=item.url,
             )
-        signal_types = sorted(types, key=lambda t: -scores[t].score)
+        # Ties in score keep the order in which the types were first counted; sorting the
+        # set itself ordered them by string hash, which differs from process to process.
+        signal_types = sorted((t for t in scores if t in types), key=lambda t: -scores[t].score)
         for t in signal_types:
             evidence.add_spans(t, "signal_type", scores[t].hits)
         for scope, (field_name, hit) in relevance.because.items():
