@@ -14,12 +14,26 @@ __all__ = ["ensure_topics", "wait_for_cluster"]
 log = logging.getLogger(__name__)
 
 
-def _admin(settings: Settings):  # type: ignore[no-untyped-def]
+def _unreachable(settings: Settings, exc: BaseException) -> BrokerError:
+    return BrokerError(
+        f"cannot reach Kafka at {settings.bootstrap} ({exc}). "
+        "Run `oreradar broker start` for the local broker, or point ORERADAR_KAFKA_BOOTSTRAP at a running cluster."
+    )
+
+
+def _admin(settings: Settings, timeout_ms: int = 10000):  # type: ignore[no-untyped-def]
     from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError
 
     from producers.publisher import kafka_client_config
 
-    return KafkaAdminClient(client_id="oreradar-admin", request_timeout_ms=10000, **kafka_client_config(settings))
+    try:
+        return KafkaAdminClient(
+            client_id="oreradar-admin", request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms,
+            **kafka_client_config(settings),
+        )
+    except KafkaError as exc:
+        raise _unreachable(settings, exc) from exc
 
 
 def wait_for_cluster(settings: Settings, timeout: float = 60.0) -> None:
@@ -27,20 +41,16 @@ def wait_for_cluster(settings: Settings, timeout: float = 60.0) -> None:
     from kafka.errors import KafkaError
 
     deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
+    while True:
         try:
-            admin = _admin(settings)
+            admin = _admin(settings, timeout_ms=5000)
             admin.list_topics()
             admin.close()
             return
-        except (KafkaError, OSError) as exc:
-            last = exc
+        except (BrokerError, KafkaError, OSError) as exc:
+            if time.monotonic() >= deadline:
+                raise _unreachable(settings, exc) from exc
             time.sleep(0.5)
-    raise BrokerError(
-        f"Kafka at {settings.bootstrap} did not answer within {timeout:.0f}s ({last}). "
-        "Run `oreradar broker start`, or point ORERADAR_KAFKA_BOOTSTRAP at a running cluster."
-    )
 
 
 def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> list[str]:

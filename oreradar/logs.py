@@ -45,7 +45,9 @@ def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
         "formatters": {"oreradar": formatter},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "oreradar"}},
         "root": {"level": level, "handlers": ["stderr"]},
-        "loggers": {name: {"level": quiet} for name in _QUIET_LIBRARIES},
+        # kafka-python logs every failed connection attempt as an ERROR; our own messages
+        # say when Kafka cannot be reached, and how to fix it.
+        "loggers": {name: {"level": quiet} for name in _QUIET_LIBRARIES} | {"kafka.net": {"level": "CRITICAL"}},
     }
 
 
