@@ -1,7 +1,9 @@
 """Read ``data/cues.yaml`` (its header documents the format) into the matcher.
 
 Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
-``supply``, ``minerals``, ``routes`` or ``block``. A pair "A ~ B" registers its two
+``supply``, ``minerals``, ``routes``, ``background``, ``talks``, ``neutral`` or ``block``.
+``neutral`` phrases count for nothing; being longer, they take the tokens of the cues
+inside them ("holds a stake" is who owns what, not an investment). A pair "A ~ B" registers its two
 parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
 parts found near each other into one hit spanning both.
 """
@@ -20,7 +22,7 @@ from processors.classifier.matcher import ENTITY, PART, VOCAB, Hit, Matcher, Ter
 
 __all__ = ["CueLexicon", "PairRule", "VOCABULARIES"]
 
-VOCABULARIES = ("supply", "minerals", "routes", "background", "talks")
+VOCABULARIES = ("supply", "minerals", "routes", "background", "talks", "neutral")
 
 
 @dataclass(frozen=True, slots=True)

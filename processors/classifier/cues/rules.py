@@ -44,9 +44,10 @@ def score_types(
 ) -> dict[str, TypeScore]:
     """Scores of every type that has at least one counted cue (reported or not).
 
-    A money figure in a sentence (or title) that has an investment cue counts as one
-    more investment cue of weight ``amount_cue``: "raised $1.3bn to develop" is an
-    investment even though "develop" alone is a weak hint.
+    A money figure in a sentence (or title) that has an investment cue of weight >= 1
+    counts as one more investment cue of weight ``amount_cue``: "allocated $1.3bn to
+    build" is an investment even though "build" alone is a weak hint; "investors" or
+    "expansion" (weight 0.5) beside "$100 per pound" do not turn a price into one.
     """
     scores: dict[str, TypeScore] = {}
     for fa in fields:
@@ -98,7 +99,8 @@ def score_types(
     invest = scores.get("investment")
     if invest is not None and amounts and lex.amount_cue:
         by_name = {fa.name: fa for fa in fields}
-        cue_sentences = {(f, by_name[f].sentence(h)) for f, h in invest.hits}
+        # only a real cue vouches for the figure: "investors" beside "$100 per pound" is a price
+        cue_sentences = {(f, by_name[f].sentence(h)) for f, h in invest.hits if h.term.weight >= 1}
         for a in amounts:
             where = by_name.get(a.field)
             if where is None:
