@@ -91,6 +91,7 @@ class Classifier:
         matcher = Matcher(lemmatizer)
         gazetteer = Gazetteer.load(data_dir, matcher)
         lexicon = CueLexicon.load(data_dir / "cues.yaml", matcher)
+        lexicon.name_institutions({name: org.kind for name, org in gazetteer.organizations.items()})
         matcher.build()
         amounts = AmountFinder.load(data_dir / "currencies.yaml")
         raw = yaml.safe_load((data_dir / "cues.yaml").read_text(encoding="utf-8")) or {}

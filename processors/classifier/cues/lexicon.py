@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -20,9 +21,10 @@ from oreradar.errors import ConfigError
 from oreradar.records import SIGNAL_TYPES
 from processors.classifier.matcher import ENTITY, PART, VOCAB, Hit, Matcher, Term
 
-__all__ = ["CueLexicon", "PairRule", "VOCABULARIES"]
+__all__ = ["CueLexicon", "PairRule", "VOCABULARIES", "INSTITUTION_KINDS"]
 
 VOCABULARIES = ("supply", "minerals", "routes", "background", "talks", "neutral")
+INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class CueLexicon:
     threshold: float = 2.0
     thresholds: dict[str, float] = field(default_factory=dict)
     strict: set[str] = field(default_factory=set)  # types that need a cue of weight >= 2
+    institutions: frozenset[str] = frozenset()  # organisations whose names hold no cue (see name_institutions)
     pairs: list[PairRule] = field(default_factory=list)
     pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
     terms: int = 0
@@ -128,6 +131,13 @@ class CueLexicon:
             else:
                 matcher.add(phrase, term)
             self.terms += 1
+
+    def name_institutions(self, kinds: Mapping[str, str]) -> None:
+        """Remember the organisations (name -> kind) whose names describe a remit, not an
+        event: a cue inside "Asian Development Bank", "Ministry of Industry and Construction"
+        or "Defense Logistics Agency" does not count. Companies keep theirs: the "pipeline"
+        in "CPC pipeline" is the route itself."""
+        self.institutions = frozenset(name for name, kind in kinds.items() if kind in INSTITUTION_KINDS)
 
     def threshold_of(self, type_id: str) -> float:
         return self.thresholds.get(type_id, self.threshold)

@@ -46,7 +46,7 @@ def score_types(
 
     A money figure in a sentence (or title) that has an investment cue of weight >= 1
     counts as one more investment cue of weight ``amount_cue``: "allocated $1.3bn to
-    build" is an investment even though "build" alone is a weak hint; "investors" or
+    build" is an investment even though "allocate" alone is only a hint; "investors" or
     "expansion" (weight 0.5) beside "$100 per pound" do not turn a price into one.
     """
     scores: dict[str, TypeScore] = {}
@@ -57,9 +57,16 @@ def score_types(
             if fa.name != "title" and lex.background_factor != 1.0
             else ()
         )
+        # a cue inside an institution's name ("Ministry of Industry and Construction",
+        # "Asian Development Bank") names the body's remit, not an event
+        org_spans = [
+            (e.first, e.last) for e in fa.entities if e.last - e.first > 1 and e.term.concept in lex.institutions
+        ] if lex.institutions else ()
         for hit in fa.vocab:
             term = hit.term
             if term.kind != "cue" or not fa.entity_near(hit, lex.window):
+                continue
+            if org_spans and any(a <= hit.first and hit.last <= b for a, b in org_spans):
                 continue
             in_lead = True
             if fa.name == "title":
