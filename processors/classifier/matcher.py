@@ -1,10 +1,14 @@
 """One multi-pattern pass over the lemma stream of a field.
 
-Every term (gazetteer alias, cue, vocabulary word) is lemmatised at load time and
-added to a single pyahocorasick automaton as ``" lemma1 lemma2 "``; a field becomes
-``" " + " ".join(lemmas) + " "``, so a key can only match whole tokens. A hit's
-position in that stream is mapped back to token indices, then to character offsets
-in the original field.
+Every term (gazetteer alias, cue, vocabulary word) is lemmatised at load time. Each
+lemma that occurs in some term gets a code of a fixed number of characters; a term
+becomes the string of its lemmas' codes, and all of them go into a single
+pyahocorasick automaton. A field becomes one code per token (a word whose lemma is in
+no term gets the gap code, which is in no key). The i-th character of every code is
+drawn from an alphabet of its own, so a key can only match whole tokens, and the
+position where a match ends, divided by the code width, is the index of its last
+token: no separators to count. Token indices are then mapped to character offsets in
+the original field.
 
     >>> from processors.classifier.morphology import BoundedCache, Lemmatizer
     >>> m = Matcher(Lemmatizer())
@@ -70,7 +74,9 @@ class Matcher:
         self._lem = lemmatizer
         self._keys: dict[str, list[Term]] = {}
         self._automaton: ahocorasick.Automaton | None = None
-        self._vocabulary: frozenset[str] = frozenset()  # every lemma that occurs in a key
+        self._codes: dict[str, str] = {}  # lemma -> its code, for every lemma that occurs in a key
+        self._width = 1  # characters per code
+        self._gap = ""  # the code of a word whose lemma is in no key
         self._forms = BoundedCache(self._form, cache_size)
 
     def key_of(self, phrase: str) -> tuple[str | None, list[str]]:
@@ -98,28 +104,29 @@ class Matcher:
         return True
 
     def build(self) -> None:
+        vocabulary = sorted({token for key in self._keys for token in key.split()})
+        self._width = _code_width(len(vocabulary) + 1)
+        self._gap = _code(0, self._width)
+        self._codes = {lemma: _code(i, self._width) for i, lemma in enumerate(vocabulary, start=1)}
         automaton = ahocorasick.Automaton()
         for key, terms in self._keys.items():
             # The value carries what scan() needs per hit without touching the terms:
             # the key's length in tokens and whether any term checks capitalisation.
             cased = any(t.case is not None for t in terms)
-            automaton.add_word(key, (terms[0].size, tuple((t.group, t) for t in terms), cased))
+            coded = "".join(self._codes[lemma] for lemma in key.split())
+            automaton.add_word(coded, (terms[0].size, tuple((t.group, t) for t in terms), cased))
         automaton.make_automaton()
         self._automaton = automaton
-        self._vocabulary = frozenset(token for key in self._keys for token in key.split())
         self._forms.clear()
 
     def stream_forms(self, words: list[str]) -> list[str]:
-        """What each word contributes to the lemma stream: its lemma when that lemma
-        occurs in some key, else "" (no key can match across or inside that token).
-
-        Most words of an article are in no key: leaving them out shortens the stream
-        the automaton reads by more than half, and a word's form is one cache lookup."""
+        """What each word contributes to the stream the automaton reads: the code of its
+        lemma when that lemma occurs in some key, else the gap code (no key can match
+        across or inside that token). A word's form is one cache lookup."""
         return list(map(self._forms.__getitem__, words))
 
     def _form(self, word: str) -> str:
-        lemma = self._lem.lemma(word)
-        return lemma if lemma in self._vocabulary else ""
+        return self._codes.get(self._lem.lemma(word), self._gap)
 
     @property
     def size(self) -> int:
@@ -127,38 +134,30 @@ class Matcher:
 
     def scan_text(self, text: str) -> list[Hit]:
         words, starts, ends = tokenize(text)
-        return self.scan(words, self._lem.lemmas(words), starts, ends)
+        return self.scan(words, self.stream_forms(words), starts, ends)
 
-    def scan(self, words: list[str], lemmas: list[str], starts: list[int], ends: list[int]) -> list[Hit]:
-        """All hits in a tokenised field, overlaps resolved per group, in text order."""
-        return _merge(self.scan_groups(words, lemmas, starts, ends))
+    def scan(self, words: list[str], forms: list[str], starts: list[int], ends: list[int]) -> list[Hit]:
+        """All hits in a tokenised field, overlaps resolved per group, in text order;
+        ``forms`` is :meth:`stream_forms` of ``words``."""
+        return _merge(self.scan_groups(words, forms, starts, ends))
 
     def scan_groups(
-        self, words: list[str], lemmas: list[str], starts: list[int], ends: list[int]
+        self, words: list[str], forms: list[str], starts: list[int], ends: list[int]
     ) -> list[list[Hit]]:
         """:meth:`scan`, one list per resolution group (each in text order), the groups
         in the order of their first hit; merged in that order they give :meth:`scan`."""
         if self._automaton is None:
             raise RuntimeError("Matcher.build() was not called")
-        if not lemmas:
+        if not forms:
             return []
-        stream = " " + " ".join(lemmas) + " "
-        if stream.count(" ") != len(lemmas) + 1:  # pragma: no cover - no lemmatiser makes one
-            # a lemma holding a space would break the token count below: no key holds it
-            stream = " " + " ".join(lemma.replace(" ", "\0") for lemma in lemmas) + " "
-        # A key ends on the space before the token after its last one: the number of
-        # spaces before that space is that token's index. Matches come in text order, so
-        # the spaces are counted once, piecewise.
-        found = self._automaton.iter(stream)
+        found = self._automaton.iter("".join(forms))
+        width = self._width
         # Hits go straight into their resolution group (about 100 per article: this loop
         # is the classifier's hottest Python code, so it does no more than it must).
         groups: tuple[list[Hit], ...] = ([], [], [], [])
         order: list[list[Hit]] = []  # groups in the order of their first hit
-        last = counted = 0
         for end_pos, (size, terms, cased) in found:
-            if end_pos != counted:  # several keys can end on the same space
-                last += stream.count(" ", counted, end_pos)
-                counted = end_pos
+            last = end_pos // width + 1  # one past the key's last token
             first = last - size
             if cased:
                 terms = _case_filter(terms, words[first:last])
@@ -169,6 +168,32 @@ class Matcher:
                     order.append(bucket)
                 bucket.append(_new_hit(Hit, (term, first, last, start, stop)))
         return [_resolve_group(bucket) for bucket in order]
+
+
+# Codes are written in base _BASE, one character per digit; digit i of every code comes
+# from its own block of _BASE characters. A small alphabet keeps the automaton fast
+# (pyahocorasick searches a node's children one by one: 4,000 one-character codes made
+# the scan seven times slower than 3 characters of 32).
+_BASE = 32
+_FIRST_CODE_CHAR = 0x100
+
+
+def _code_width(n: int) -> int:
+    """Digits needed for ``n`` distinct codes."""
+    width = 1
+    while _BASE**width < n:
+        width += 1
+    return width
+
+
+def _code(i: int, width: int) -> str:
+    """The code of the ``i``-th lemma (0 is the gap: no key holds it, and every other
+    code has a digit that is not 0)."""
+    digits = []
+    for position in range(width):
+        digits.append(chr(_FIRST_CODE_CHAR + position * _BASE + i % _BASE))
+        i //= _BASE
+    return "".join(digits)
 
 
 _Terms = tuple[tuple[int, Term], ...]  # an automaton value's terms, each with its group
