@@ -52,5 +52,7 @@ async def test_poll_restart_poll_publishes_each_item_once(kafka_settings: Settin
     )
     ids = [r.key.decode() for r in records]
     assert len(ids) == 3 and len(set(ids)) == 3, ids
-    titles = sorted(json.loads(r.value)["title"] for r in records)
-    assert titles == sorted([f"Gallium {run}", f"A only {run}", f"A later {run}"])
+    titles = {json.loads(r.value)["title"] for r in records}
+    # Both feeds carry the shared story; whichever is fetched first in the cycle publishes it.
+    shared = titles - {f"A only {run}", f"A later {run}"}
+    assert len(titles) == 3 and shared <= {f"Gallium {run}", f"Gallium again {run}"}, titles
