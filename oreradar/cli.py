@@ -39,6 +39,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
     """
     settings = Settings.load(**({"log_level": log_level} if log_level else {}))
     configure_logging(settings.log_level, settings.log_format)
+    log.debug("settings: %s", settings.as_dict())
     ctx.obj = {"settings": settings}
 
 

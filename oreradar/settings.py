@@ -107,10 +107,6 @@ class Settings(BaseSettings):
         return self.kafka_bootstrap or f"127.0.0.1:{self.broker_port}"
 
     @property
-    def broker_dir(self) -> Path:
-        return self.state_dir / "kafka"
-
-    @property
     def alerts_path(self) -> Path:
         return self.alerts_file or self.state_dir / "alerts.jsonl"
 

@@ -24,7 +24,7 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv("ORERADAR_METRICS_PORT", "0")
     settings = Settings.load()
     assert not settings.local_broker and settings.bootstrap == "k1:9092,k2:9092"
-    assert settings.broker_dir == tmp_path / "kafka"
+    assert settings.alerts_path == tmp_path / "alerts.jsonl"
     assert settings.metrics_port_for("worker") is None
 
 
