@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress
 from operator import attrgetter
 
 from processors.classifier.matcher import Hit
@@ -15,6 +16,9 @@ ENTITY_KINDS = frozenset({"country", "commodity", "organization"})
 
 _FIRST = attrgetter("first")
 _START = attrgetter("start")
+_KIND = attrgetter("term.kind")
+
+_NONE: tuple[list[Hit], list[int]] = ([], [])  # of_kind() of a kind the field lacks (never mutated)
 
 
 @dataclass
@@ -25,37 +29,73 @@ class FieldAnalysis:
     markers: list[Hit] = field(default_factory=list)  # severity markers ("biggest", "крупнейший")
     bounds: list[int] = field(default_factory=list)  # sentence end offsets
     tokens: int = 0
+    # Filled by index(): the sentence of every entity and vocabulary hit, in the order of
+    # ``entities`` and ``vocab``. The rules ask for these a hundred times an article.
+    entity_sentences: list[int] = field(default_factory=list, repr=False)
+    vocab_sentences: list[int] = field(default_factory=list, repr=False)
     _entity_firsts: list[int] = field(default_factory=list, repr=False)
-    _entity_sentences: set[int] = field(default_factory=set, repr=False)
+    _entity_sentence_set: set[int] = field(default_factory=set, repr=False)
+    _vocab_kinds: list[str] = field(default_factory=list, repr=False)
+    _of_kind: dict[str, tuple[list[Hit], list[int]]] = field(default_factory=dict, repr=False)
     _support: dict[frozenset[str], set[int]] = field(default_factory=dict, repr=False)
 
     def index(self) -> None:
-        """Prepare :meth:`entity_near` (call once entities and bounds are set)."""
-        # C-level maps: a field has tens of entities and this runs for every field.
+        """Prepare the per-hit lookups (call once entities, vocab and bounds are set)."""
+        # C-level maps: a field has tens of hits and this runs for every field.
+        sentence_of = partial(bisect_right, self.bounds)
         self._entity_firsts = sorted(map(_FIRST, self.entities))
-        self._entity_sentences = set(map(partial(bisect_right, self.bounds), map(_START, self.entities)))
+        self.entity_sentences = list(map(sentence_of, map(_START, self.entities)))
+        self._entity_sentence_set = set(self.entity_sentences)
+        self.vocab_sentences = list(map(sentence_of, map(_START, self.vocab)))
+        self._vocab_kinds = list(map(_KIND, self.vocab))
+        self._of_kind = {}
+        self._support = {}
 
     def sentence(self, hit: Hit) -> int:
         """Index of the sentence holding the hit's first character."""
         # One bisect over tens of bounds costs less than a cache lookup would.
         return bisect_right(self.bounds, hit.start)
 
+    def has_kind(self, kind: str) -> bool:
+        """Whether a vocabulary hit of ``kind`` is in the field."""
+        return kind in self._vocab_kinds
+
+    def of_kind(self, kind: str) -> tuple[list[Hit], list[int]]:
+        """The vocabulary hits of ``kind`` and their sentences, in text order (do not modify)."""
+        found = self._of_kind.get(kind)
+        if found is None:
+            if kind not in self._vocab_kinds:
+                found = _NONE
+            else:  # selected in C: the field's vocabulary is walked once per kind asked for
+                chosen = list(map(kind.__eq__, self._vocab_kinds))
+                found = (list(compress(self.vocab, chosen)), list(compress(self.vocab_sentences, chosen)))
+            self._of_kind[kind] = found
+        return found
+
     def support_sentences(self, kinds: frozenset[str]) -> set[int]:
         """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues excluded)."""
         found = self._support.get(kinds)
         if found is None:
-            found = self._support[kinds] = {
-                self.sentence(v)
-                for v in self.vocab
-                if v.term.kind in kinds and (v.term.kind != "cue" or v.term.weight >= 2)
-            }
+            found = self._support[kinds] = set()
+            for kind in kinds:
+                hits, sentences = self.of_kind(kind)
+                if kind == "cue":
+                    found.update(s for h, s in zip(hits, sentences) if h.term.weight >= 2)
+                else:
+                    found.update(sentences)
         return found
 
-    def entity_near(self, hit: Hit, window: int) -> bool:
-        """An entity in the same sentence, or within ``window`` tokens of the hit."""
-        if not self._entity_firsts:
+    def entity_near(self, hit: Hit, window: int, sentence: int | None = None) -> bool:
+        """An entity in the same sentence, or within ``window`` tokens of the hit
+        (``sentence``: the hit's sentence, when the caller has it)."""
+        firsts = self._entity_firsts
+        if not firsts:
             return False
-        if self.name == "title" or self.sentence(hit) in self._entity_sentences:
+        if self.name == "title":
             return True
-        i = bisect_left(self._entity_firsts, hit.first - window)
-        return i < len(self._entity_firsts) and self._entity_firsts[i] <= hit.last + window
+        if sentence is None:
+            sentence = bisect_right(self.bounds, hit.start)
+        if sentence in self._entity_sentence_set:
+            return True
+        i = bisect_left(firsts, hit.first - window)
+        return i < len(firsts) and firsts[i] <= hit.last + window

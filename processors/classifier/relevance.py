@@ -38,21 +38,16 @@ class Relevance:
 LEAD_SENTENCES = 2
 
 
-def _in_lead(fa: FieldAnalysis, hit: Hit) -> bool:
-    return fa.name != "body" or fa.sentence(hit) < LEAD_SENTENCES
-
-
-def _supported(fa: FieldAnalysis, hit: Hit, kinds: frozenset[str]) -> bool:
-    """A vocabulary hit of one of ``kinds`` in the same sentence as ``hit`` (or anywhere
-    in the title); weak cues ("close", "deal") are no supply content by themselves."""
+def _supported(fa: FieldAnalysis, sentence: int, kinds: frozenset[str]) -> bool:
+    """A vocabulary hit of one of ``kinds`` in ``sentence`` of the field (or anywhere in
+    the title); weak cues ("close", "deal") are no supply content by themselves."""
     sentences = fa.support_sentences(kinds)
     if fa.name == "title":
         return bool(sentences)
-    return fa.sentence(hit) in sentences
+    return sentence in sentences
 
 
 _SUPPLY = frozenset({"supply", "cue"})
-_MINERAL_SUPPLY = frozenset({"supply", "cue", "minerals"})
 
 
 def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Relevance:
@@ -63,28 +58,27 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
     routes = False
     a_lead = ca_lead = False
     talks = False
+    commodities, central_asia = gaz.commodities, gaz.central_asia
     for fa in fields:
-        for hit in fa.entities:
+        body = fa.name == "body"
+        for hit, sentence in zip(fa.entities, fa.entity_sentences):
             kind, concept = hit.term.kind, hit.term.concept
             if kind == "commodity":
-                supported = _supported(fa, hit, _SUPPLY)
+                supported = _supported(fa, sentence, _SUPPLY)
                 commodity_supported = commodity_supported or supported
-                info = gaz.commodities.get(concept)
+                info = commodities.get(concept)
                 if info is not None and info.critical and supported:
                     if a_hit is None:
                         a_hit = (fa.name, hit)
-                    a_lead = a_lead or _in_lead(fa, hit)
-            elif kind == "country" and concept in gaz.central_asia:
+                    a_lead = a_lead or not body or sentence < LEAD_SENTENCES
+            elif kind == "country" and concept in central_asia:
                 if ca_hit is None:
                     ca_hit = (fa.name, hit)
-                ca_lead = ca_lead or _in_lead(fa, hit)
-        for v in fa.vocab:
-            if v.term.kind == "minerals" and _supported(fa, v, _SUPPLY):
-                minerals = True
-            elif v.term.kind == "routes":
-                routes = True
-            elif v.term.kind == "talks" and fa.name == "title":
-                talks = True
+                ca_lead = ca_lead or not body or sentence < LEAD_SENTENCES
+        if not minerals:
+            minerals = any(_supported(fa, s, _SUPPLY) for s in fa.of_kind("minerals")[1])
+        routes = routes or fa.has_kind("routes")
+        talks = talks or (fa.name == "title" and fa.has_kind("talks"))
     result = Relevance(relevant=False)
     if a_hit is not None:
         result.scope.append("A")

@@ -26,7 +26,7 @@ from processors.classifier.matcher import Hit
 __all__ = ["TypeScore", "score_types", "reported_types"]
 
 
-@dataclass
+@dataclass(slots=True)
 class TypeScore:
     type_id: str
     score: float = 0.0
@@ -51,77 +51,92 @@ def score_types(
     """
     scores: dict[str, TypeScore] = {}
     for fa in fields:
-        seen: set[tuple[str, str]] = set()
-        background = (
-            {fa.sentence(v) for v in fa.vocab if v.term.kind == "background"}
-            if fa.name != "title" and lex.background_factor != 1.0
-            else ()
-        )
-        # a cue inside an institution's name ("Ministry of Industry and Construction",
-        # "Asian Development Bank") names the body's remit, not an event
-        org_spans = [
-            (e.first, e.last) for e in fa.entities if e.last - e.first > 1 and e.term.concept in lex.institutions
-        ] if lex.institutions else ()
-        for hit in fa.vocab:
-            term = hit.term
-            if term.kind != "cue" or not fa.entity_near(hit, lex.window):
-                continue
-            if org_spans and any(a <= hit.first and hit.last <= b for a, b in org_spans):
-                continue
-            in_lead = True
-            if fa.name == "title":
-                factor = lex.title_factor
-            elif fa.name == "summary" or fa.sentence(hit) < lex.lead_sentences:
-                factor = lex.lead_factor
-            else:
-                factor = lex.body_factor
-                in_lead = False
-            if background and fa.sentence(hit) in background:
-                factor *= lex.background_factor  # "earlier", "last year", "ранее": not what the item reports
-                in_lead = False
-            key = (term.concept, _surface_key(hit))
-            if key in seen:
-                factor *= lex.repeat_factor
-            elif (term.concept, "") in seen:
-                factor *= lex.type_repeat_factor  # diminishing returns: one story, many words for it
-            seen.add(key)
-            seen.add((term.concept, ""))
-            ts = scores.get(term.concept)
-            if ts is None:
-                ts = scores[term.concept] = TypeScore(term.concept)
-            ts.score += term.weight * factor
-            ts.hits.append((fa.name, hit))
-            if in_lead:
-                ts.lead = True
-                if term.weight >= 2:
-                    ts.lead_strong = True
-            if fa.name != "title":
-                ts.body_cues += 1
-            if fa.name == "title":
-                ts.title = True
-            if term.weight >= 2:
-                ts.strong = True
-            elif fa.name == "title" and term.weight >= 1:
-                ts.title_weak = True
+        cues, sentences = fa.of_kind("cue")
+        if cues and fa.entities:  # a cue counts only near an entity of its own field
+            _score_field(fa, cues, sentences, lex, scores)
     invest = scores.get("investment")
     if invest is not None and amounts and lex.amount_cue:
-        by_name = {fa.name: fa for fa in fields}
-        # only a real cue vouches for the figure: "investors" beside "$100 per pound" is a price
-        cue_sentences = {(f, by_name[f].sentence(h)) for f, h in invest.hits if h.term.weight >= 1}
-        for a in amounts:
-            where = by_name.get(a.field)
-            if where is None:
-                continue
-            if (a.field, sentence_of(where.bounds, a.start)) in cue_sentences:
-                factor = lex.title_factor if a.field == "title" else lex.lead_factor if (
-                    a.field == "summary" or sentence_of(where.bounds, a.start) < lex.lead_sentences) else lex.body_factor
-                invest.score += lex.amount_cue * factor
-                invest.strong = True
+        _score_amounts(invest, fields, lex, amounts)
     return scores
 
 
-def _surface_key(hit: Hit) -> str:
-    return f"{hit.term.kind}:{hit.term.concept}:{hit.last - hit.first}:{hit.term.weight}"
+def _score_field(
+    fa: FieldAnalysis, cues: list[Hit], sentences: list[int], lex: CueLexicon, scores: dict[str, TypeScore]
+) -> None:
+    """Add the cues of one field (``sentences``: the sentence of each) to ``scores``."""
+    name = fa.name
+    title = name == "title"
+    background = (
+        set(fa.of_kind("background")[1]) if not title and lex.background_factor != 1.0 else ()
+    )
+    # a cue inside an institution's name ("Ministry of Industry and Construction",
+    # "Asian Development Bank") names the body's remit, not an event
+    org_spans = [
+        (e.first, e.last) for e in fa.entities if e.last - e.first > 1 and e.term.concept in lex.institutions
+    ] if lex.institutions else ()
+    window = lex.window
+    lead_sentences = lex.lead_sentences
+    # counted already in this field: (type, length in tokens, weight) of a cue, and its type
+    seen_cues: set[tuple[str, int, float]] = set()
+    seen_types: set[str] = set()
+    for hit, sentence in zip(cues, sentences):
+        if not fa.entity_near(hit, window, sentence):
+            continue
+        if org_spans and any(a <= hit.first and hit.last <= b for a, b in org_spans):
+            continue
+        term = hit.term
+        in_lead = True
+        if title:
+            factor = lex.title_factor
+        elif name == "summary" or sentence < lead_sentences:
+            factor = lex.lead_factor
+        else:
+            factor = lex.body_factor
+            in_lead = False
+        if background and sentence in background:
+            factor *= lex.background_factor  # "earlier", "last year", "ранее": not what the item reports
+            in_lead = False
+        concept, weight = term.concept, term.weight
+        key = (concept, hit.last - hit.first, weight)
+        if key in seen_cues:
+            factor *= lex.repeat_factor
+        elif concept in seen_types:
+            factor *= lex.type_repeat_factor  # diminishing returns: one story, many words for it
+        seen_cues.add(key)
+        seen_types.add(concept)
+        ts = scores.get(concept)
+        if ts is None:
+            ts = scores[concept] = TypeScore(concept)
+        ts.score += weight * factor
+        ts.hits.append((name, hit))
+        if in_lead:
+            ts.lead = True
+            if weight >= 2:
+                ts.lead_strong = True
+        if title:
+            ts.title = True
+        else:
+            ts.body_cues += 1
+        if weight >= 2:
+            ts.strong = True
+        elif title and weight >= 1:
+            ts.title_weak = True
+
+
+def _score_amounts(invest: TypeScore, fields: list[FieldAnalysis], lex: CueLexicon, amounts: list[Amount]) -> None:
+    """The money figures that count as investment cues (see :func:`score_types`)."""
+    by_name = {fa.name: fa for fa in fields}
+    # only a real cue vouches for the figure: "investors" beside "$100 per pound" is a price
+    cue_sentences = {(f, by_name[f].sentence(h)) for f, h in invest.hits if h.term.weight >= 1}
+    for a in amounts:
+        where = by_name.get(a.field)
+        if where is None:
+            continue
+        if (a.field, sentence_of(where.bounds, a.start)) in cue_sentences:
+            factor = lex.title_factor if a.field == "title" else lex.lead_factor if (
+                a.field == "summary" or sentence_of(where.bounds, a.start) < lex.lead_sentences) else lex.body_factor
+            invest.score += lex.amount_cue * factor
+            invest.strong = True
 
 
 def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
