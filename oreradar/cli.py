@@ -230,17 +230,11 @@ def demo(paths: tuple[Path, ...], timeout: float, keep_broker: bool) -> None:
     sys.exit(code)
 
 
-def _register_optional_groups() -> None:
-    """Feed commands live with the feed poller (producers/feeds/cli.py)."""
-    try:
-        from producers.feeds.cli import feeds
-    except ImportError as exc:  # the feeds package is optional at import time
-        log.debug("feeds commands unavailable: %s", exc)
-        return
-    cli.add_command(feeds)
+# The feed commands live with the feed poller; importing them here (not behind a guard)
+# means a broken feeds package fails loudly instead of silently losing `oreradar feeds`.
+from producers.feeds.cli import feeds  # noqa: E402
 
-
-_register_optional_groups()
+cli.add_command(feeds)
 
 
 def main() -> None:

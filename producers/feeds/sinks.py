@@ -58,16 +58,16 @@ class KafkaSink:
 
     def __init__(self, publisher: NewsPublisher):
         self._publisher = publisher
-        self._pending: list[str] = []
+        self._queued = 0
 
     def add(self, item: NewsItem) -> None:
         self._publisher.publish(item)
-        self._pending.append(item.id)
+        self._queued += 1
 
     def flush(self) -> set[str]:
-        if not self._pending:
+        if not self._queued:
             return set()
-        self._pending.clear()
+        self._queued = 0
         return set(self._publisher.flush().failed_ids)
 
     def close(self) -> None:
