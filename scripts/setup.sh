@@ -32,6 +32,10 @@ need=()
 java_ok || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 "$PY" -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# a C compiler and Python's headers, to compile the classifier (setup.py)
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+"$PY" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+  || need+=(python3-dev)
 [ "${#need[@]}" -eq 0 ] || apt_install "${need[@]}"
 
 if [ ! -x .venv/bin/python ]; then
@@ -46,6 +50,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
   echo "$want" >"$stamp"
 fi
+
+# The classifier's modules compiled in place with Cython (setup.py): recompiles only what
+# changed since the last build, and warns, not fails, where there is no C compiler.
+.venv/bin/python setup.py -q build_ext --inplace 2>&1 | grep -v -e BetaConfiguration -e 'warnings.warn' >&2 || true
 
 bash deploy/kafka/broker.sh fetch
 say "ready (activate with: . .venv/bin/activate)"

@@ -137,12 +137,15 @@ def main(argv: list[str] | None = None) -> int:
 
     rss_before = _rss_mb()
     started = time.perf_counter()
-    from processors.classifier import Classifier
+    from processors.classifier import Classifier, compiled
     from processors.classifier.classifier import DEFAULT_DATA_DIR
 
     clf = Classifier.load()
     load_s = time.perf_counter() - started
     rss_loaded = _rss_mb()
+    modules = compiled.status()
+    n_compiled = sum(state == "compiled" for state in modules.values())
+    stale = sorted(name for name, state in modules.items() if state == "stale")
 
     articles = build_articles(args.articles)
     sizes = [len(a.title.encode()) + len(a.body.encode()) for a in articles]
@@ -199,12 +202,17 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_bare_over_classify": round(ratio, 2),
         "pass": passed,
         "python": sys.version.split()[0],
+        "compiled_modules": n_compiled,
+        "modules": len(modules),
+        "stale_modules": stale,
     }
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
         print(f"articles            {len(articles)} (mean {mean_kb:.2f} KB, ru/en alternating, "
               f"{figures['relevant_share']:.0%} relevant)")
+        print(f"classifier          {n_compiled} of {len(modules)} modules compiled (setup.py)"
+              + (f"; STALE, rebuild: {', '.join(stale)}" if stale else ""))
         print(f"start-up            {load_s:.2f} s (Classifier.load)")
         print(f"RSS                 {rss_loaded:.0f} MB loaded, {rss_end:.0f} MB after the run, peak {peak:.0f} MB")
         print(f"classify            {rate:,.0f} items/s  (median of {rounds} rounds: "

@@ -32,6 +32,7 @@ import yaml
 from oreradar.errors import ClassifierError
 from oreradar.records import Amount, LabelledItem, NewsItem, Signal
 
+from processors.classifier import compiled
 from processors.classifier.amounts import AmountFinder
 from processors.classifier.analysis import ENTITY_KINDS, FieldAnalysis
 from processors.classifier.cues.lexicon import CueLexicon
@@ -101,10 +102,14 @@ class Classifier:
             high_usd=float(sev.get("high_usd", 1e9)),
         )
         elapsed = time.perf_counter() - started
+        modules = compiled.status()
         log.info(
-            "classifier loaded from %s in %.2fs: %d aliases, %d cue terms, %d automaton keys",
+            "classifier loaded from %s in %.2fs: %d aliases, %d cue terms, %d automaton keys; "
+            "%d of %d modules compiled",
             data_dir, elapsed, gazetteer.aliases, lexicon.terms, matcher.size,
+            sum(state == "compiled" for state in modules.values()), len(modules),
         )
+        compiled.warn_if_stale()
         return cls(lemmatizer, matcher, gazetteer, lexicon, amounts, severity, elapsed)
 
     @classmethod

@@ -62,9 +62,17 @@ class Hit(NamedTuple):
 
 
 def _case_ok(alias: str, surface: str) -> bool:
+    # Loops rather than any()/all() over generators: this runs for every hit of a
+    # case-sensitive alias, and generators are what compiled code does slowest.
     if len(surface) > 1 and surface.isupper():
-        return any(c.isupper() for c in alias)  # an all-caps headline fits any capitalised alias
-    return all(a.isupper() == s.isupper() for a, s in zip(alias, surface) if a.isalpha())
+        for c in alias:  # an all-caps headline fits any capitalised alias
+            if c.isupper():
+                return True
+        return False
+    for a, s in zip(alias, surface):
+        if a.isalpha() and a.isupper() != s.isupper():
+            return False
+    return True
 
 
 class Matcher:
@@ -150,24 +158,7 @@ class Matcher:
             raise RuntimeError("Matcher.build() was not called")
         if not forms:
             return []
-        found = self._automaton.iter("".join(forms))
-        width = self._width
-        # Hits go straight into their resolution group (about 100 per article: this loop
-        # is the classifier's hottest Python code, so it does no more than it must).
-        groups: tuple[list[Hit], ...] = ([], [], [], [])
-        order: list[list[Hit]] = []  # groups in the order of their first hit
-        for end_pos, (size, terms, cased) in found:
-            last = end_pos // width + 1  # one past the key's last token
-            first = last - size
-            if cased:
-                terms = _case_filter(terms, words[first:last])
-            start, stop = starts[first], ends[last - 1]
-            for group, term in terms:
-                bucket = groups[group]
-                if not bucket:
-                    order.append(bucket)
-                bucket.append(_new_hit(Hit, (term, first, last, start, stop)))
-        return [_resolve_group(bucket) for bucket in order]
+        return _scan(self._automaton, self._width, words, forms, starts, ends)
 
 
 # Codes are written in base _BASE, one character per digit; digit i of every code comes
@@ -201,10 +192,41 @@ _Terms = tuple[tuple[int, Term], ...]  # an automaton value's terms, each with i
 
 def _case_filter(terms: _Terms, surface: list[str]) -> _Terms:
     """The terms whose case-sensitive tokens are written as in the alias."""
-    return tuple(
-        (g, t) for g, t in terms
-        if t.case is None or all(_case_ok(a, s) for a, s in zip(t.case, surface))
-    )
+    kept = []
+    for g, t in terms:
+        if t.case is not None:
+            for alias, word in zip(t.case, surface):
+                if not _case_ok(alias, word):
+                    break
+            else:
+                kept.append((g, t))
+        else:
+            kept.append((g, t))
+    return tuple(kept)
+
+
+def _scan(
+    automaton: ahocorasick.Automaton, width: int, words: list[str], forms: list[str], starts: list[int], ends: list[int]
+) -> list[list[Hit]]:
+    """:meth:`Matcher.scan_groups` on a built automaton (a module function, so that
+    ``matcher.pxd`` can give its locals C types when the module is compiled)."""
+    # Hits go straight into their resolution group (about 100 per article: this loop
+    # is the classifier's hottest Python code, so it does no more than it must).
+    groups: tuple[list[Hit], ...] = ([], [], [], [])
+    order: list[list[Hit]] = []  # groups in the order of their first hit
+    for end_pos, value in automaton.iter("".join(forms)):
+        size, terms, cased = value
+        last = end_pos // width + 1  # one past the key's last token
+        first = last - size
+        if cased:
+            terms = _case_filter(terms, words[first:last])
+        start, stop = starts[first], ends[last - 1]
+        for group, term in terms:
+            bucket = groups[group]
+            if not bucket:
+                order.append(bucket)
+            bucket.append(_new_hit(Hit, (term, first, last, start, stop)))
+    return [_resolve_group(bucket) for bucket in order]
 
 
 _new_hit = tuple.__new__  # Hit._make without its Python-level checks (C call)

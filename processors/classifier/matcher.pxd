@@ -1,0 +1,14 @@
+# C types for the hot locals of matcher.py when setup.py compiles it with Cython (pure
+# Python mode: matcher.py stays plain Python and runs as it is without a compiler).
+cimport cython
+
+@cython.locals(end_pos=Py_ssize_t, size=Py_ssize_t, last=Py_ssize_t, first=Py_ssize_t,
+               cased=bint, group=Py_ssize_t)
+cpdef list _scan(object automaton, Py_ssize_t width, list words, list forms, list starts, list ends)
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, first=Py_ssize_t, reach=Py_ssize_t,
+               same=bint, settled=bint)
+cpdef bint _sweep(list bucket, list kept)
+
+@cython.locals(a=Py_UCS4, s=Py_UCS4, c=Py_UCS4)
+cpdef bint _case_ok(str alias, str surface)

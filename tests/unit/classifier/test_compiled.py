@@ -1,0 +1,104 @@
+"""The compiled classifier (setup.py, Cython) against the plain-Python one.
+
+Where a module takes a different path once compiled (a loop over the characters in
+place of a regex), both paths must give the same answer: these tests run both paths,
+compiled or not, on the corpus, on the bench articles and on awkward strings.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from processors.classifier import amounts, compiled, text
+from oreradar.records import LabelledItem
+
+ROOT = Path(__file__).resolve().parents[3]
+
+AWKWARD = [
+    "",
+    "Samruk-Kazyna 稀土 China's O'zbekiston Oʻzbekiston x' 'y a''b z’s",
+    "稀土abc稀 約400億円 約４００ ٣٤ ²3 ½4 _3 a4 ,5 .5",
+    "1.5 5,000,000 12 345,6 млрд 10-20 $3.5bn–$4bn €1,2 млрд",
+    "a.\nb. c.\" d.» e! f? g;h; i… 。！end.)",
+    "x.",
+    "\n\n.\n",
+    "tab\there\x00nul\x1fus\x7fdel\x85nel\u200bzw\u202ebidi\ufeffbom",
+    "Ёлка ёж ӘҒҚ ўзбек Ўзбекистон",
+]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    found = list(AWKWARD)
+    for path in sorted((ROOT / "seeds" / "labelled").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = LabelledItem.from_json(line)
+                found += [item.title, item.summary or "", item.body or ""]
+    found.append((ROOT / "seeds" / "000_dd2d12cf7e77ac73.txt").read_text(encoding="utf-8"))
+    return found
+
+
+def test_tokenize_loop_and_regex_agree(texts: list[str]) -> None:
+    for t in texts:
+        assert text._tokenize_chars(t) == text._tokenize_regex(t), t[:60]
+
+
+def test_sentence_bounds_loop_and_regex_agree(texts: list[str]) -> None:
+    for t in texts:
+        assert text._sentence_bounds_chars(t) == [m.end() for m in text._SENTENCE_END_RE.finditer(t)], t[:60]
+
+
+def test_control_test_matches_the_regex_on_every_code_point() -> None:
+    differ = [
+        hex(cp) for cp in range(0x110000)
+        if text._has_control(chr(cp)) != bool(text._CONTROL_RE.search(chr(cp)))
+    ]
+    assert differ == []
+
+
+def test_figure_loop_and_regex_agree(texts: list[str]) -> None:
+    for t in texts:
+        loop = [(m.span(), m.group()) for m in amounts._figures_chars(t)]
+        regex = [(m.span(), m.group()) for m in amounts._FIGURE_RE.finditer(t)]
+        assert loop == regex, t[:60]
+
+
+def test_no_compiled_module_is_older_than_its_source() -> None:
+    stale = [name for name, state in compiled.status().items() if state == "stale"]
+    assert stale == [], f"rebuild with `python setup.py build_ext --inplace`: {stale}"
+
+
+def test_status_reports_a_stale_extension(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "fast.py").write_text("x = 1\n")
+    (tmp_path / "slow.py").write_text("x = 1\n")
+    suffix = compiled._SUFFIXES[0]
+    ext = tmp_path / f"fast{suffix}"
+    ext.write_bytes(b"")
+    (tmp_path / "old.py").write_text("x = 1\n")
+    old = tmp_path / f"old{suffix}"
+    old.write_bytes(b"")
+    import os
+
+    os.utime(old, (1_000_000, 1_000_000))  # built long before its source was edited
+    monkeypatch.setattr(compiled, "HERE", tmp_path)
+    assert compiled.status() == {"fast": "compiled", "old": "stale", "slow": "python"}
+    assert compiled.warn_if_stale() == ["old"]
+
+
+@pytest.mark.skipif(
+    shutil.which("cc") is None
+    or not Path(sysconfig.get_paths()["include"], "Python.h").exists(),
+    reason="no C compiler or Python headers here: the classifier runs as plain Python",
+)
+def test_the_hot_modules_are_compiled_where_a_compiler_is() -> None:
+    # scripts/setup.sh builds them; without this the classifier is a third slower
+    state = compiled.status()
+    assert {m: state[m] for m in ("text", "matcher", "amounts", "classifier")} == dict.fromkeys(
+        ("text", "matcher", "amounts", "classifier"), "compiled"
+    )
+    assert text.COMPILED and amounts.COMPILED
