@@ -9,7 +9,11 @@ lead, not in the background paragraphs, and gold labels follow what the item rep
 
 A type is reported when its score reaches its threshold *and* at least ``relative``
 times the score of the strongest type: a story about a tax that mentions prices in
-passing is a policy story. All numbers live in ``data/cues.yaml``.
+passing is a policy story. A type marked ``lead_exempt`` in ``data/cues.yaml``
+(geopolitics) is spared the relative test when one of its strong cues stands in the
+title, summary or lead: rivalry framing ("Washington and Beijing vie for...") is what
+the lead says about a deal, never as loud as the deal's own words. All numbers live in
+``data/cues.yaml``.
 """
 
 from __future__ import annotations
@@ -148,7 +152,8 @@ def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
         t
         for t, s in scores.items()
         if s.score >= lex.threshold_of(t) * (1.0 if s.lead else lex.body_only_factor)
-        and (s.score >= lex.relative * top or (s.title and lex.title_exempt) or (s.lead_strong and lex.lead_exempt))
+        and (s.score >= lex.relative * top or (s.title and lex.title_exempt)
+             or (s.lead_strong and (lex.lead_exempt or t in lex.lead_exempt_types)))
         and (s.strong or (t not in lex.strict and s.title_weak and s.body_cues >= lex.title_weak_support)
              or not (lex.need_strong or t in lex.strict))
     }
