@@ -7,8 +7,11 @@
 - **B**: a Central Asian country together with either
   (1) any commodity (oil and gold included) and supply content,
   (2) minerals/mining/energy-export vocabulary and supply content or a signal type,
-  (3) routes, transit, corridors, sanctions or re-export enforcement
-      (the ``routes`` vocabulary or the ``sanctions``/``logistics`` types).
+  (3) routes, transit, corridors, sanctions or re-export enforcement: the ``routes``
+      vocabulary in the title or in a sentence that names the Central Asian country,
+      or the ``sanctions`` type. A ``logistics`` type alone is not enough: its cues
+      also fire on a passenger terminal or an airline's flights, and SIGNALS.md counts
+      only the trade and transport routes that carry minerals, energy and metals.
 
 Supply content must stand near the thing it qualifies (same sentence, or the title),
 which is what keeps out a band called Rare Earth, a lab result on a magnet, or a
@@ -55,12 +58,13 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
     ca_hit: tuple[str, Hit] | None = None
     commodity_supported = False
     minerals = False
-    routes = False
+    routes = False  # a route, transit or enforcement word beside a Central Asian country
     a_lead = ca_lead = False
     talks = False
     commodities, central_asia = gaz.commodities, gaz.central_asia
     for fa in fields:
         body = fa.name == "body"
+        ca_sentences: set[int] = set()
         for hit, sentence in zip(fa.entities, fa.entity_sentences):
             kind, concept = hit.term.kind, hit.term.concept
             if kind == "commodity":
@@ -72,19 +76,24 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
                         a_hit = (fa.name, hit)
                     a_lead = a_lead or not body or sentence < LEAD_SENTENCES
             elif kind == "country" and concept in central_asia:
+                ca_sentences.add(sentence)
                 if ca_hit is None:
                     ca_hit = (fa.name, hit)
                 ca_lead = ca_lead or not body or sentence < LEAD_SENTENCES
         if not minerals:
             minerals = any(_supported(fa, s, _SUPPLY) for s in fa.of_kind("minerals")[1])
-        routes = routes or fa.has_kind("routes")
+        if not routes:  # in the title, or in a sentence with a Central Asian country
+            route_sentences = fa.of_kind("routes")[1]
+            routes = bool(route_sentences) and (
+                fa.name == "title" or not ca_sentences.isdisjoint(route_sentences)
+            )
         talks = talks or (fa.name == "title" and fa.has_kind("talks"))
     result = Relevance(relevant=False)
     if a_hit is not None:
         result.scope.append("A")
         result.because["A"] = a_hit
     if ca_hit is not None and (
-        commodity_supported or minerals or routes or types & {"sanctions", "logistics"}
+        commodity_supported or minerals or routes or "sanctions" in types
     ):
         result.scope.append("B")
         result.because["B"] = ca_hit
