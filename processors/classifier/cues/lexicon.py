@@ -109,11 +109,16 @@ class CueLexicon:
                 lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path)
         for phrases in ((data.get("severity") or {}).get("major") or {}).values():
             lex._add_all(matcher, phrases, Term("major", "major", 0, group=PART), path)
-        for phrases in (data.get("blockers") or {}).values():
-            lex._add_all(matcher, phrases, Term("block", "block", 0, group=ENTITY), path)
+        for lang, phrases in (data.get("blockers") or {}).items():
+            # "case_sensitive": names that block only when capitalised as written
+            # ("Cobalt Strike" the tool, not "a cobalt strike" in a drill report)
+            lex._add_all(matcher, phrases, Term("block", "block", 0, group=ENTITY), path,
+                         case_sensitive=lang == "case_sensitive")
         return lex
 
-    def _add_all(self, matcher: Matcher, phrases: Any, term: Term, path: Path) -> None:
+    def _add_all(
+        self, matcher: Matcher, phrases: Any, term: Term, path: Path, *, case_sensitive: bool = False
+    ) -> None:
         if not isinstance(phrases, list):
             raise ConfigError(f"{path}: expected a list of terms for {term.kind} {term.concept}, got {phrases!r:.80}")
         for phrase in phrases:
@@ -132,7 +137,7 @@ class CueLexicon:
                 if rkey != lkey:
                     self.pairs_by_part.setdefault(rkey, []).append(rule)
             else:
-                matcher.add(phrase, term)
+                matcher.add(phrase, term, case_sensitive=case_sensitive)
             self.terms += 1
 
     def name_institutions(self, kinds: Mapping[str, str]) -> None:
