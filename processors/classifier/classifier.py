@@ -135,7 +135,7 @@ class Classifier:
         fa.tokens = len(words)
         if not words:
             return fa
-        groups = self.matcher.scan_groups(words, self.matcher.stream_forms(words), starts, ends)
+        groups = self.matcher.scan_groups(words, self.matcher.stream(words), starts, ends)
         if not groups:
             return fa
         entities: list[Hit] = []

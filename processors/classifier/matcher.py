@@ -127,11 +127,11 @@ class Matcher:
         self._automaton = automaton
         self._forms.clear()
 
-    def stream_forms(self, words: list[str]) -> list[str]:
-        """What each word contributes to the stream the automaton reads: the code of its
-        lemma when that lemma occurs in some key, else the gap code (no key can match
-        across or inside that token). A word's form is one cache lookup."""
-        return list(map(self._forms.__getitem__, words))
+    def stream(self, words: list[str]) -> str:
+        """The stream the automaton reads: per word, the code of its lemma when that
+        lemma occurs in some key, else the gap code (no key can match across or inside
+        that token). A word's code is one cache lookup."""
+        return "".join(map(self._forms.__getitem__, words))
 
     def _form(self, word: str) -> str:
         return self._codes.get(self._lem.lemma(word), self._gap)
@@ -142,23 +142,23 @@ class Matcher:
 
     def scan_text(self, text: str) -> list[Hit]:
         words, starts, ends = tokenize(text)
-        return self.scan(words, self.stream_forms(words), starts, ends)
+        return self.scan(words, self.stream(words), starts, ends)
 
-    def scan(self, words: list[str], forms: list[str], starts: list[int], ends: list[int]) -> list[Hit]:
+    def scan(self, words: list[str], stream: str, starts: list[int], ends: list[int]) -> list[Hit]:
         """All hits in a tokenised field, overlaps resolved per group, in text order;
-        ``forms`` is :meth:`stream_forms` of ``words``."""
-        return _merge(self.scan_groups(words, forms, starts, ends))
+        ``stream`` is :meth:`stream` of ``words``."""
+        return _merge(self.scan_groups(words, stream, starts, ends))
 
     def scan_groups(
-        self, words: list[str], forms: list[str], starts: list[int], ends: list[int]
+        self, words: list[str], stream: str, starts: list[int], ends: list[int]
     ) -> list[list[Hit]]:
         """:meth:`scan`, one list per resolution group (each in text order), the groups
         in the order of their first hit; merged in that order they give :meth:`scan`."""
         if self._automaton is None:
             raise RuntimeError("Matcher.build() was not called")
-        if not forms:
+        if not stream:
             return []
-        return _scan(self._automaton, self._width, words, forms, starts, ends)
+        return _scan(self._automaton, self._width, words, stream, starts, ends)
 
 
 # Codes are written in base _BASE, one character per digit; digit i of every code comes
@@ -206,7 +206,7 @@ def _case_filter(terms: _Terms, surface: list[str]) -> _Terms:
 
 
 def _scan(
-    automaton: ahocorasick.Automaton, width: int, words: list[str], forms: list[str], starts: list[int], ends: list[int]
+    automaton: ahocorasick.Automaton, width: int, words: list[str], stream: str, starts: list[int], ends: list[int]
 ) -> list[list[Hit]]:
     """:meth:`Matcher.scan_groups` on a built automaton (a module function, so that
     ``matcher.pxd`` can give its locals C types when the module is compiled)."""
@@ -214,7 +214,7 @@ def _scan(
     # is the classifier's hottest Python code, so it does no more than it must).
     groups: tuple[list[Hit], ...] = ([], [], [], [])
     order: list[list[Hit]] = []  # groups in the order of their first hit
-    for end_pos, value in automaton.iter("".join(forms)):
+    for end_pos, value in automaton.iter(stream):
         size, terms, cased = value
         last = end_pos // width + 1  # one past the key's last token
         first = last - size
