@@ -9,6 +9,11 @@ class is "relevant"); signal types, countries, commodities and organisations as 
 per item, summed over items (micro) and per label; amounts by currency and value
 within 1%, each gold amount matched at most once; severity per level over every
 item (null counts as its own outcome and is not scored as a label).
+
+Organisations are compared by identity, not spelling: a gold name that is, as a whole,
+an alias of a gazetteer organisation counts as that organisation's canonical name
+("MOFCOM" and "Ministry of Commerce of China" are one ministry). A gold name the
+gazetteer does not know is compared as written.
 """
 
 from __future__ import annotations
@@ -165,6 +170,18 @@ def _match_amounts(gold: list[tuple[float, str]], predicted: list[tuple[float, s
     return tp, missed, left
 
 
+def canonical_organization(classifier: Any, name: str) -> str:
+    """The gazetteer's name for ``name`` when ``name`` is, from its first token to its
+    last, one of that organisation's aliases; else ``name`` itself."""
+    matcher = getattr(classifier, "matcher", None)
+    if matcher is None:
+        return name
+    for hit in matcher.scan_text(name):
+        if hit.term.kind == "organization" and hit.start == 0 and hit.end == len(name.rstrip()):
+            return str(hit.term.concept)
+    return name
+
+
 def evaluate(classifier: Any, items: Iterable[LabelledItem]) -> EvalReport:
     """Classify every labelled item and compare with its gold labels."""
     report = EvalReport()
@@ -181,8 +198,14 @@ def evaluate(classifier: Any, items: Iterable[LabelledItem]) -> EvalReport:
         elif gold.relevant:
             report.relevance.fn += 1
             wrong["relevant"] = "missed"
-        for name in ("signal_types", "countries", "commodities", "organizations"):
-            missed, extra = getattr(report, name).add(getattr(gold, name), getattr(signal, name))
+        gold_labels = {
+            "signal_types": gold.signal_types,
+            "countries": gold.countries,
+            "commodities": gold.commodities,
+            "organizations": [canonical_organization(classifier, o) for o in gold.organizations],
+        }
+        for name, gold_names in gold_labels.items():
+            missed, extra = getattr(report, name).add(gold_names, getattr(signal, name))
             if missed or extra:
                 wrong[name] = {"missed": sorted(missed), "extra": sorted(extra)}
         g_sev = [gold.severity] if gold.severity else []
