@@ -53,7 +53,11 @@ fi
 
 # The classifier's modules compiled in place with Cython (setup.py): recompiles only what
 # changed since the last build, and warns, not fails, where there is no C compiler.
-.venv/bin/python setup.py -q build_ext --inplace 2>&1 | grep -v -e BetaConfiguration -e 'warnings.warn' >&2 || true
+build_log=".venv/.oreradar-build.log"
+if ! .venv/bin/python setup.py -q build_ext --inplace >"$build_log" 2>&1; then
+  cat "$build_log" >&2; say "compiling the classifier failed (above)"; exit 1
+fi
+grep -e '^WARNING' "$build_log" >&2 || true  # e.g. no C compiler: it runs as plain Python
 
 bash deploy/kafka/broker.sh fetch
 say "ready (activate with: . .venv/bin/activate)"
