@@ -51,6 +51,7 @@ class Term:
     case: tuple[str, ...] | None = None  # alias tokens whose capitalisation must match
     size: int = field(default=0, compare=False)
     group: int = ENTITY
+    unless: str | None = None  # a cue: not counted in a sentence with a strong cue of this type
 
 
 class Hit(NamedTuple):
@@ -105,6 +106,7 @@ class Matcher:
             tuple(words) if case_sensitive else None,
             len(words),
             term.group,
+            term.unless,
         )
         bucket = self._keys.setdefault(key, [])
         if sized not in bucket:

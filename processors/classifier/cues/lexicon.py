@@ -100,10 +100,13 @@ class CueLexicon:
                 lex.lead_exempt_types.add(type_id)
             for group in spec.get("cues") or []:
                 weight = float(group.get("weight", 1))
+                unless = group.get("unless_with")
+                if unless is not None and unless not in SIGNAL_TYPES:
+                    raise ConfigError(f"{path}: {type_id}: unless_with names an unknown signal type {unless!r}")
                 for lang, phrases in group.items():
-                    if lang == "weight":
+                    if lang in ("weight", "unless_with"):
                         continue
-                    lex._add_all(matcher, phrases, Term("cue", type_id, weight, group=VOCAB), path)
+                    lex._add_all(matcher, phrases, Term("cue", type_id, weight, group=VOCAB, unless=unless), path)
         for kind in VOCABULARIES:
             for phrases in (data.get(kind) or {}).values():
                 lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path)

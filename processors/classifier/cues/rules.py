@@ -83,12 +83,21 @@ def _score_field(
     # counted already in this field: (type, length in tokens, weight) of a cue, and its type
     seen_cues: set[tuple[str, int, float]] = set()
     seen_types: set[str] = set()
+    strong_in: dict[str, set[int]] = {}  # type -> sentences holding a strong cue of it (for `unless`)
     for hit, sentence in zip(cues, sentences):
         if not fa.entity_near(hit, window, sentence):
             continue
         if org_spans and any(a <= hit.first and hit.last <= b for a, b in org_spans):
             continue
         term = hit.term
+        if term.unless is not None:  # "exports halted after a drone strike" is a disruption, not a measure
+            other = strong_in.get(term.unless)
+            if other is None:
+                other = strong_in[term.unless] = {
+                    s for h, s in zip(cues, sentences) if h.term.concept == term.unless and h.term.weight >= 2
+                }
+            if sentence in other:
+                continue
         in_lead = True
         if title:
             factor = lex.title_factor
