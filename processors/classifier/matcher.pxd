@@ -3,7 +3,7 @@
 cimport cython
 
 @cython.locals(end_pos=Py_ssize_t, size=Py_ssize_t, last=Py_ssize_t, first=Py_ssize_t,
-               cased=bint, group=Py_ssize_t)
+               cased=bint, group=Py_ssize_t, value=tuple, terms=tuple, groups=tuple, order=list, bucket=list)
 cpdef list _scan(object automaton, Py_ssize_t width, list words, str stream, list starts, list ends)
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, first=Py_ssize_t, reach=Py_ssize_t,

@@ -161,7 +161,7 @@ class CueLexicon:
         for hit in parts:
             by_key.setdefault(hit.term.concept, []).append(hit)
         out: list[Hit] = []
-        seen: set[tuple[int, PairRule]] = set()
+        seen: set[tuple[int, int]] = set()  # (first token, id of the rule): ids hash in C, dataclasses do not
         for key, hits in by_key.items():
             for rule in self.pairs_by_part.get(key, ()):
                 if rule.left != key:
@@ -174,8 +174,8 @@ class CueLexicon:
                         if a.first < b.last and b.first < a.last:
                             continue  # the same tokens cannot be both sides
                         gap = b.first - a.last if b.first >= a.last else a.first - b.last
-                        if gap <= self.pair_window and (a.first, rule) not in seen:
-                            seen.add((a.first, rule))
+                        if gap <= self.pair_window and (a.first, id(rule)) not in seen:
+                            seen.add((a.first, id(rule)))
                             lo, hi = (a, b) if a.first < b.first else (b, a)
                             out.append(Hit(rule.term, lo.first, hi.last, lo.start, hi.end))
                             break
