@@ -109,6 +109,7 @@ class AmountFinder:
         before: list[str] = []
         before_plain: list[str] = []
         after: list[str] = []
+        after_forms: list[str] = []  # the same forms, ungrouped
         for row in data.get("currencies") or []:
             code = str(row["code"])
             if not re.fullmatch(r"[A-Z]{3}", code):
@@ -119,8 +120,10 @@ class AmountFinder:
                 before_plain.extend(row["before"])
             if row.get("after"):
                 after.append(f"(?P<a_{code}>{'|'.join(row['after'])})")
+                after_forms.extend(row["after"])
             if row.get("minor"):  # "3.69 cents" = 0.0369 USD
                 after.append(f"(?P<m_{code}>{'|'.join(row['minor'])})")
+                after_forms.extend(row["minor"])
 
         def by_length(ws: list[str]) -> str:
             return "|".join(sorted(ws, key=len, reverse=True))
@@ -136,7 +139,8 @@ class AmountFinder:
             )
             after_re = re.compile(
                 rf"(?:{_RANGE_SEP}(?:{_NUM}))?"
-                rf"(?:[\s-]?(?P<scale>{words})(?:(?<=\.)|{_WORD_END}))?\s?(?:{'|'.join(after)}){_WORD_END}",
+                rf"(?:[\s-]?(?P<scale>{words})(?:(?<=\.)|{_WORD_END}))?\s?"
+                rf"{_first_char_guard(after_forms)}(?:{'|'.join(after)}){_WORD_END}",
                 re.I,
             )
         except re.error as exc:
@@ -226,6 +230,47 @@ def _currency_group(m: re.Match[str], tag: str) -> str | None:
     if name is not None and name.startswith(tag) and m.group(name):
         return name[2:]
     return next((k[2:] for k, v in m.groupdict().items() if v and k.startswith(tag)), None)
+
+
+def _first_char_guard(forms: list[str]) -> str:
+    """A lookahead for the characters the alternatives of ``forms`` can start with: the
+    regex engine then turns "million tonnes" away at the "t" instead of trying every
+    currency form there (most figures followed by a scale word are no money). Empty, so
+    no guard, when some form does not start with a plain or escaped literal."""
+    firsts: set[str] = set()
+    for alternative in (a for form in forms for a in _top_level_alternatives(form)):
+        if alternative[:1] == "\\" and len(alternative) > 1 and not alternative[1].isalnum():
+            firsts.add(alternative[1])
+        elif alternative and alternative[0] not in "\\()[]{}.^$*+?|":
+            firsts.add(alternative[0])
+        else:
+            return ""
+    return "(?=[" + "".join(re.escape(c) for c in sorted(firsts)) + "])" if firsts else ""
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """``pattern`` split at the ``|`` that are outside groups and classes."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
 
 
 _make_amount = constructor(Amount, value=1.0, currency="USD", text="$1", field="body", start=0, end=2)

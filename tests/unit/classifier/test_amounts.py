@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from processors.classifier.amounts import DEFAULT_DATA, AmountFinder
@@ -61,3 +63,16 @@ def test_not_money(finder: AmountFinder, text: str) -> None:
 
 def test_yen_sign_is_yen_when_the_story_is_japanese(finder: AmountFinder) -> None:
     assert finder.find("Japan's JOGMEC will invest ¥40 billion", "body")[0].currency == "JPY"
+
+
+def test_first_char_guard_lists_every_start_or_gives_up() -> None:
+    from processors.classifier.amounts import _first_char_guard, _top_level_alternatives
+
+    assert _top_level_alternatives(r"долл\.|доллар\w*|(?:US)?x|[Uu]\.S\.") == [r"долл\.", r"доллар\w*", "(?:US)?x", r"[Uu]\.S\."]
+    assert _top_level_alternatives(r"a(?:b|c)|d") == ["a(?:b|c)", "d"]
+    guard = _first_char_guard([r"\$", "dollars?|доллар\\w*", "юан\\w*"])
+    assert re.fullmatch(guard + r"\w*", "") is None
+    assert [bool(re.match(guard, s)) for s in ("$5", "dollar", "доллар", "юань", "tonnes")] == [True, True, True, True, False]
+    # a form that opens with a group or a class cannot be read: no guard at all
+    assert _first_char_guard(["dollars", "(?:US)?\\$"]) == ""
+    assert _first_char_guard(["[Uu]\\.S\\. dollars"]) == ""
