@@ -56,6 +56,7 @@ class CueLexicon:
     thresholds: dict[str, float] = field(default_factory=dict)
     strict: set[str] = field(default_factory=set)  # types that need a cue of weight >= 2
     lead_exempt_types: set[str] = field(default_factory=set)  # types a strong lead cue exempts from `relative`
+    figure_exempt_types: set[str] = field(default_factory=set)  # types a strong cue beside a money figure exempts
     institutions: frozenset[str] = frozenset()  # organisations whose names hold no cue (see name_institutions)
     pairs: list[PairRule] = field(default_factory=list)
     pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
@@ -98,6 +99,8 @@ class CueLexicon:
                 lex.strict.add(type_id)
             if spec.get("lead_exempt"):
                 lex.lead_exempt_types.add(type_id)
+            if spec.get("figure_exempt"):
+                lex.figure_exempt_types.add(type_id)
             for group in spec.get("cues") or []:
                 weight = float(group.get("weight", 1))
                 unless = group.get("unless_with")

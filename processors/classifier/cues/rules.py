@@ -41,6 +41,7 @@ class TypeScore:
     title_weak: bool = False  # only weak cues in the title so far
     body_cues: int = 0  # cues counted outside the title
     strong: bool = False  # a cue of weight >= 2 counted
+    quantified: bool = False  # a cue of weight >= 2 shares a sentence with a money figure
 
 
 def score_types(
@@ -61,7 +62,24 @@ def score_types(
     invest = scores.get("investment")
     if invest is not None and amounts and lex.amount_cue:
         _score_amounts(invest, fields, lex, amounts)
+    if amounts and lex.figure_exempt_types:
+        _mark_quantified(scores, fields, lex, amounts)
     return scores
+
+
+def _mark_quantified(
+    scores: dict[str, TypeScore], fields: list[FieldAnalysis], lex: CueLexicon, amounts: list[Amount]
+) -> None:
+    """A strong cue beside a money figure ("rose 1.4% to $15,720 a ton") is a reported
+    move, not a passing mention: such a type is spared the relative threshold."""
+    by_name = {fa.name: fa for fa in fields}
+    figures = {(a.field, sentence_of(by_name[a.field].bounds, a.start)) for a in amounts if a.field in by_name}
+    for type_id in lex.figure_exempt_types:
+        ts = scores.get(type_id)
+        if ts is not None:
+            ts.quantified = any(
+                h.term.weight >= 2 and (f, by_name[f].sentence(h)) in figures for f, h in ts.hits
+            )
 
 
 def _score_field(
@@ -162,7 +180,7 @@ def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
         for t, s in scores.items()
         if s.score >= lex.threshold_of(t) * (1.0 if s.lead else lex.body_only_factor)
         and (s.score >= lex.relative * top or (s.title and lex.title_exempt)
-             or (s.lead_strong and (lex.lead_exempt or t in lex.lead_exempt_types)))
+             or (s.lead_strong and (lex.lead_exempt or t in lex.lead_exempt_types)) or s.quantified)
         and (s.strong or (t not in lex.strict and s.title_weak and s.body_cues >= lex.title_weak_support)
              or not (lex.need_strong or t in lex.strict))
     }
