@@ -109,7 +109,7 @@ class Classifier:
             data_dir, elapsed, gazetteer.aliases, lexicon.terms, matcher.size,
             sum(state == "compiled" for state in modules.values()), len(modules),
         )
-        compiled.warn_if_stale()
+        compiled.warn_if_stale(modules)
         return cls(lemmatizer, matcher, gazetteer, lexicon, amounts, severity, elapsed)
 
     @classmethod

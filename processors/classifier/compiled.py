@@ -44,9 +44,10 @@ def _pxd_mtime(source: Path) -> float:
     return pxd.stat().st_mtime if pxd.exists() else 0.0
 
 
-def warn_if_stale() -> list[str]:
-    """Log a warning naming the stale modules (if any) and return them."""
-    stale = [name for name, state in status().items() if state == "stale"]
+def warn_if_stale(modules: dict[str, str] | None = None) -> list[str]:
+    """Log a warning naming the stale modules (if any) and return them; ``modules`` is
+    :func:`status` when the caller has it already."""
+    stale = [name for name, state in (modules or status()).items() if state == "stale"]
     if stale:
         log.warning(
             "compiled classifier modules are older than their source: %s; the old code is "

@@ -162,12 +162,7 @@ class CueLexicon:
             return []
         by_key: dict[str, list[Hit]] = {}
         for hit in parts:
-            key = hit.term.concept
-            same = by_key.get(key)
-            if same is None:
-                by_key[key] = [hit]
-            else:
-                same.append(hit)
+            by_key.setdefault(hit.term.concept, []).append(hit)
         out: list[Hit] = []
         seen: set[tuple[int, int]] = set()  # (first token, id of the rule): ids hash in C, dataclasses do not
         for key, hits in by_key.items():

@@ -7,6 +7,7 @@ compiled or not, on the corpus, on the bench articles and on awkward strings.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sysconfig
 from pathlib import Path
@@ -82,8 +83,6 @@ def test_status_reports_a_stale_extension(tmp_path: Path, monkeypatch: pytest.Mo
     (tmp_path / "old.py").write_text("x = 1\n")
     old = tmp_path / f"old{suffix}"
     old.write_bytes(b"")
-    import os
-
     os.utime(old, (1_000_000, 1_000_000))  # built long before its source was edited
     monkeypatch.setattr(compiled, "HERE", tmp_path)
     assert compiled.status() == {"fast": "compiled", "old": "stale", "slow": "python"}
