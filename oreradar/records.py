@@ -28,6 +28,11 @@ __all__ = [
     "Evidence",
     "Signal",
     "Alert",
+    "AnyAlert",
+    "JoinEvidence",
+    "StorySource",
+    "TrendAlert",
+    "parse_alert",
     "Gold",
     "GoldAmount",
     "LabelledItem",
@@ -241,19 +246,98 @@ class Signal(_Record):
         return self
 
 
-class Alert(Signal):
-    """A relevant signal that passed routing (on ``alerts``)."""
+class JoinEvidence(_Record):
+    """Why a report joined a story: what it shared with the closest report already there."""
 
+    joined_to: str = Field(description="item id of the story's report it matched best")
+    method: Literal["copy", "event"] = Field(description="copy: near-identical text (MinHash); event: same event, reworded")
+    score: float
+    countries: list[str] = Field(default_factory=list)
+    commodities: list[str] = Field(default_factory=list)
+    organizations: list[str] = Field(default_factory=list)
+    signal_types: list[str] = Field(default_factory=list)
+    amounts: list[str] = Field(default_factory=list, description="shared money figures, e.g. '12400000000 USD'")
+    terms: list[str] = Field(default_factory=list, description="shared lemmas")
+
+
+class StorySource(_Record):
+    """One report of a story, as the alert lists it."""
+
+    id: str
+    source: str = ""
+    url: str | None = None
+    lang: str | None = None
+    published: datetime | None = None
+    copy_of: str | None = None  # item id this report copies (a wire re-publication)
+    join: JoinEvidence | None = None  # null for the report that opened the story
+
+
+class Alert(Signal):
+    """One revision of a story (on ``alerts``): the Signal fields merged over its reports.
+
+    ``id``, ``title``, ``url``, ``lang`` and ``evidence`` are those of the report that raised
+    this revision; the lists are unions over the story and ``severity`` its highest.
+    """
+
+    kind: Literal["story"] = "story"
     alert_id: str
+    story_id: str
+    revision: int = Field(1, ge=1)
+    sources: list[StorySource] = Field(default_factory=list)
+    changes: list[str] = Field(default_factory=list, description="what this revision adds to the previous one")
     created: datetime = Field(default_factory=utc_now)
     subscriptions: list[str] = Field(default_factory=list)
 
+    @staticmethod
+    def make_alert_id(story_id: str, revision: int) -> str:
+        """Stable per story revision, so delivery stays idempotent under at-least-once."""
+        return hashlib.sha256(f"alert:{story_id}:{revision}".encode()).hexdigest()[:20]
+
     @classmethod
-    def from_signal(cls, signal: Signal, subscriptions: list[str] | None = None) -> Alert:
-        # One alert per item: re-processing the same item yields the same alert_id,
-        # so a dispatcher can deliver idempotently under at-least-once processing.
-        alert_id = hashlib.sha256(("alert:" + signal.id).encode()).hexdigest()[:20]
-        return cls(**signal.model_dump(), alert_id=alert_id, subscriptions=subscriptions or [])
+    def from_signal(cls, signal: Signal, subscriptions: list[str] | None = None, *, story_id: str | None = None,
+                    source: StorySource | None = None) -> Alert:
+        """Revision 1 of a story that this signal opens (the story id defaults to one derived from the item)."""
+        story_id = story_id or "s-" + hashlib.sha256(("story:" + signal.id).encode()).hexdigest()[:16]
+        return cls(
+            **signal.model_dump(),
+            alert_id=cls.make_alert_id(story_id, 1),
+            story_id=story_id,
+            revision=1,
+            sources=[source or StorySource(id=signal.id, url=signal.url, lang=signal.lang)],
+            subscriptions=subscriptions or [],
+        )
+
+
+class TrendAlert(_Record):
+    """A spike in signals per (country, commodity, signal type) against a trailing baseline (on ``alerts``)."""
+
+    kind: Literal["trend"] = "trend"
+    alert_id: str
+    country: str
+    commodity: str
+    signal_type: str
+    bucket_start: datetime = Field(description="start of the hour whose count spiked")
+    count: int = Field(ge=0)
+    baseline: float = Field(ge=0, description="mean count per hour over the trailing window")
+    p_value: float = Field(ge=0, le=1, description="Poisson tail P(X >= count | baseline)")
+    severity: Severity = "medium"
+    story_ids: list[str] = Field(default_factory=list)
+    created: datetime = Field(default_factory=utc_now)
+    subscriptions: list[str] = Field(default_factory=list)
+
+
+AnyAlert = Alert | TrendAlert
+
+
+def parse_alert(raw: bytes | str) -> AnyAlert:
+    """An ``alerts`` record, by its ``kind`` (records without one are story alerts)."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"not valid JSON: {exc}") from exc
+    if isinstance(data, dict) and data.get("kind") == "trend":
+        return TrendAlert.from_dict(data)
+    return Alert.from_dict(data)
 
 
 class GoldAmount(_Record):
