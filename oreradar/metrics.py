@@ -20,7 +20,7 @@ import logging
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-__all__ = ["PipelineMetrics", "FeedMetrics", "serve_metrics", "REGISTRY", "CollectorRegistry"]
+__all__ = ["PipelineMetrics", "FeedMetrics", "DeliveryMetrics", "serve_metrics", "REGISTRY", "CollectorRegistry"]
 
 log = logging.getLogger(__name__)
 
@@ -118,4 +118,36 @@ class FeedMetrics:
         self.disabled = Gauge("oreradar_feed_disabled", "Feeds currently disabled (by operator or auto-disable)", registry=registry)
         self.pushes = Counter(
             "oreradar_feed_websub_pushes_total", "WebSub content pushes by outcome (accepted, bad_signature, unknown)", ["outcome"], registry=registry
+        )
+
+
+# Delivery takes from milliseconds (a file) to minutes (a group wait, retries after an outage).
+_DELIVERY_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+
+
+class DeliveryMetrics:
+    """Metrics of the alert dispatcher (``oreradar alerts``): routing, the outbox, the channels.
+
+    ``channel`` is a channel *type* (webhook, slack, telegram, email, alertmanager, apprise,
+    jsonl, console), never a URL or a subscription name, so the labels stay bounded.
+    ``outcome``: delivered, retry, rejected, dead_lettered, silenced, inhibited, grouped,
+    duplicate, unchanged (a story revision that changed nothing the subscriber filters on).
+    """
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY):
+        self.deliveries = Counter(
+            "oreradar_deliveries_total", "Deliveries and held-back alerts, by channel type and outcome",
+            ["channel", "outcome"], registry=registry,
+        )
+        self.retries = Counter(
+            "oreradar_delivery_retries_total", "Delivery attempts that will be retried, by channel type",
+            ["channel"], registry=registry,
+        )
+        self.pending = Gauge(
+            "oreradar_outbox_pending", "Deliveries in the outbox not made yet (pending or waiting for their group)",
+            ["channel"], registry=registry,
+        )
+        self.latency = Histogram(
+            "oreradar_delivery_latency_seconds", "Alert created to delivered, by channel type",
+            ["channel"], buckets=_DELIVERY_BUCKETS, registry=registry,
         )

@@ -200,7 +200,7 @@ class DeliveryPolicy(_Strict):
 class Subscriptions(_Strict):
     subscriptions: list[Subscription] = Field(default_factory=list)
     inhibit: list[InhibitRule] = Field(default_factory=list)
-    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+    delivery: DeliveryPolicy = Field(default_factory=lambda: DeliveryPolicy.model_validate({}))
 
     def by_name(self, name: str) -> Subscription | None:
         return next((s for s in self.subscriptions if s.name == name), None)
@@ -293,9 +293,10 @@ def _duplicate_names(data: dict[str, Any], doc: Any) -> list[Problem]:
 
 def _known_keys_hint(loc: tuple[Any, ...]) -> str:
     parent = [p for p in loc[:-1] if isinstance(p, str)]
-    model: type[BaseModel] | None = {
+    models: dict[str, type[BaseModel]] = {
         "match": Match, "source": Match, "target": Match, "group": Group, "delivery": DeliveryPolicy,
-    }.get(parent[-1] if parent else "", None)
+    }
+    model = models.get(parent[-1] if parent else "")
     if model is None:
         model = Subscription if parent == ["subscriptions"] else InhibitRule if parent == ["inhibit"] else Subscriptions
     names = [f.alias or n for n, f in model.model_fields.items()]
