@@ -157,6 +157,15 @@ def _check_channel(spec: dict[str, Any]) -> dict[str, Any]:
                 f"a literal {key!r} in the file; put it in an environment variable and write "
                 f"`{key}_env: VARIABLE_NAME` instead"
             )
+    # When the channels package is installed it validates each type's own options too.
+    try:
+        from sinks.channels import parse_channel_spec  # type: ignore[attr-defined]
+    except ImportError:
+        return spec
+    try:
+        parse_channel_spec(spec)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from exc
     return spec
 
 
