@@ -94,15 +94,16 @@ class Dispatcher:
 
             for record in records:
                 commit[tp] = record.offset + 1
+                now = self.clock()
                 try:
                     alert = parse_alert(record.value if record.value is not None else b"null")
                 except RecordError as exc:
                     acks.append(self._dead_letter(record, exc))
                     continue
                 facts = AlertFacts.of(alert)
-                now = self.clock()
-                for inhibition in inhibitions_from(self.subs.inhibit, facts, alert.created):
-                    if self.silences.get(inhibition.id) is None:
+                for inhibition in inhibitions_from(self.subs.inhibit, facts, alert.created, now):
+                    known = self.silences.get(inhibition.id)
+                    if known is None or known.ends < inhibition.ends:
                         self.silences.put(inhibition)
                         acks.append(self.writer.silence(inhibition))
                 routes = route(self.subs, facts, self.silences, last_view, now)

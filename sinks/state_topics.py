@@ -69,38 +69,39 @@ def ensure_state_topics(settings: Settings) -> int:
 
 async def read_partition(settings: Settings, topic: str, partition: int) -> list[bytes]:
     """Every value of one partition, from the beginning to the end offset as of now."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    tp = TopicPartition(topic, partition)
-    consumer = AIOKafkaConsumer(enable_auto_commit=False, **aio_config(settings))
-    await consumer.start()
-    try:
-        consumer.assign([tp])
-        end = (await consumer.end_offsets([tp]))[tp]
-        await consumer.seek_to_beginning(tp)
-        values: list[bytes] = []
-        while await consumer.position(tp) < end:
-            batch = await consumer.getmany(tp, timeout_ms=1000)
-            values.extend(r.value for r in batch.get(tp, []) if r.value is not None)
-        return values
-    finally:
-        await consumer.stop()
+    return await _read(settings, topic, [partition])
 
 
 async def read_topic(settings: Settings, topic: str) -> list[bytes]:
     """Every value of every partition (for the CLI: the delivery log, the silences)."""
-    from aiokafka import AIOKafkaConsumer
+    return await _read(settings, topic, None)
 
-    probe = AIOKafkaConsumer(**aio_config(settings))
-    await probe.start()
+
+async def _read(settings: Settings, topic: str, partitions: list[int] | None) -> list[bytes]:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    # No group and "earliest": an assigned partition starts at its first record. (An explicit
+    # seek_to_beginning right after assign() was observed to leave the position at the end.)
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, auto_offset_reset="earliest", **aio_config(settings))
+    await consumer.start()
     try:
-        partitions = sorted(probe.partitions_for_topic(topic) or ())
+        if partitions is None:
+            # The consumer's own metadata cache holds only topics it reads; ask the cluster.
+            metadata = await consumer._client.fetch_all_metadata()
+            partitions = sorted(metadata.partitions_for_topic(topic) or ())
+        tps = [TopicPartition(topic, p) for p in partitions]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        values: list[bytes] = []
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+            batch = await consumer.getmany(*tps, timeout_ms=1000)
+            for records in batch.values():
+                values.extend(r.value for r in records if r.value is not None)
+        return values
     finally:
-        await probe.stop()
-    values: list[bytes] = []
-    for partition in partitions:
-        values.extend(await read_partition(settings, topic, partition))
-    return values
+        await consumer.stop()
 
 
 class KafkaJournal:
@@ -154,10 +155,9 @@ class SilenceFollower:
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
         tp = TopicPartition(SILENCES, 0)
-        self._consumer = AIOKafkaConsumer(enable_auto_commit=False, **aio_config(self.settings))
+        self._consumer = AIOKafkaConsumer(enable_auto_commit=False, auto_offset_reset="earliest", **aio_config(self.settings))
         await self._consumer.start()
         self._consumer.assign([tp])
-        await self._consumer.seek_to_beginning(tp)
         end = (await self._consumer.end_offsets([tp]))[tp]
         while await self._consumer.position(tp) < end:
             await self.poll(1000)

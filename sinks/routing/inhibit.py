@@ -25,8 +25,15 @@ from .silences import Silence
 __all__ = ["inhibitions_from"]
 
 
-def inhibitions_from(rules: list[InhibitRule], facts: AlertFacts, created: datetime) -> list[Silence]:
-    """The inhibition silences this alert starts (none when it matches no rule's source)."""
+def inhibitions_from(rules: list[InhibitRule], facts: AlertFacts, created: datetime,
+                     now: datetime | None = None) -> list[Silence]:
+    """The inhibition silences this alert starts (none when it matches no rule's source).
+
+    One per (rule, story): a later revision of the source story extends the same inhibition.
+    It runs from the source's creation (never later than ``now``, so a clock ahead of ours
+    cannot postpone it) for the rule's ``for``.
+    """
+    starts = min(created, now) if now is not None else created
     made: list[Silence] = []
     for rule in rules:
         if not match(rule.source, facts):
@@ -42,9 +49,9 @@ def inhibitions_from(rules: list[InhibitRule], facts: AlertFacts, created: datet
         else:
             matchers = rule.target.model_copy(update=narrowed)
             made.append(Silence(
-                id=Silence.inhibition_id(rule.name, facts.alert_id), kind="inhibition", matchers=matchers,
-                starts=created, ends=created + timedelta(seconds=rule.for_), author=f"inhibit:{rule.name}",
-                reason=f"held back by alert {facts.alert_id} (rule {rule.name})", created=created,
-                exempt=[facts.alert_id], rule=rule.name,
+                id=Silence.inhibition_id(rule.name, facts.story), kind="inhibition", matchers=matchers,
+                starts=starts, ends=created + timedelta(seconds=rule.for_), author=f"inhibit:{rule.name}",
+                reason=f"held back by story {facts.story} (alert {facts.alert_id}, rule {rule.name})", created=starts,
+                exempt=[facts.story], rule=rule.name,
             ))
     return made

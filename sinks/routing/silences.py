@@ -37,7 +37,7 @@ class Silence(_Record):
     author: str = ""
     reason: str = ""
     created: datetime = Field(default_factory=utc_now)
-    exempt: list[str] = Field(default_factory=list, description="alert ids never held back (an inhibition's own source)")
+    exempt: list[str] = Field(default_factory=list, description="alert or story ids never held back (an inhibition's own source story)")
     rule: str | None = None  # the inhibition rule that made it
 
     @classmethod
@@ -48,9 +48,9 @@ class Silence(_Record):
                    ends=now + duration, author=author, reason=reason, created=now)
 
     @staticmethod
-    def inhibition_id(rule: str, alert_id: str) -> str:
-        """Deterministic, so routing the same source alert twice (a replay) writes the same silence."""
-        return "inh-" + hashlib.sha256(f"{rule}:{alert_id}".encode()).hexdigest()[:12]
+    def inhibition_id(rule: str, story: str) -> str:
+        """Deterministic per (rule, source story): a replay rewrites it, a later revision extends it."""
+        return "inh-" + hashlib.sha256(f"{rule}:{story}".encode()).hexdigest()[:12]
 
     def active(self, now: datetime) -> bool:
         return self.starts <= now < self.ends
@@ -59,7 +59,7 @@ class Silence(_Record):
         return self.model_copy(update={"ends": min(self.ends, now)})
 
     def holds(self, facts: AlertFacts, subscription: str, now: datetime) -> bool:
-        if not self.active(now) or facts.alert_id in self.exempt:
+        if not self.active(now) or facts.alert_id in self.exempt or facts.story in self.exempt:
             return False
         if self.subscriptions and subscription not in self.subscriptions:
             return False
