@@ -45,8 +45,10 @@ def _run(coro: Any) -> Any:
 
 @click.group(invoke_without_command=True)
 @click.option("--quiet", is_flag=True, help="no console channel when no subscriptions file is set")
+@click.option("--subscriptions", "subscriptions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="the subscriptions file (default: ORERADAR_SUBSCRIPTIONS_FILE)")
 @click.pass_context
-def alerts(ctx: click.Context, quiet: bool) -> None:
+def alerts(ctx: click.Context, quiet: bool, subscriptions_file: Path | None) -> None:
     """Run the alert dispatcher: alerts topic -> subscriptions -> outbox -> channels.
 
     Subscriptions come from ORERADAR_SUBSCRIPTIONS_FILE; without one every alert goes to
@@ -56,7 +58,10 @@ def alerts(ctx: click.Context, quiet: bool) -> None:
     if ctx.invoked_subcommand is None:
         from .run_dispatcher import run_dispatcher
 
-        run_dispatcher(_settings(), print_alerts=not quiet)
+        settings = _settings()
+        if subscriptions_file is not None:
+            settings = settings.model_copy(update={"subscriptions_file": subscriptions_file})
+        run_dispatcher(settings, print_alerts=not quiet)
 
 
 @alerts.command("log")

@@ -13,6 +13,7 @@ own keys): the channels package validates its own options when it builds the cha
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from oreradar.errors import ConfigError
 from oreradar.records import SEVERITIES, SIGNAL_TYPES
+from oreradar.settings import PACKAGE_ROOT
 
 from .yaml_lines import load_with_lines
 
@@ -46,6 +48,19 @@ CHANNEL_TYPES: tuple[str, ...] = ("webhook", "slack", "telegram", "email", "aler
 # The list fields of a Match, in the order explanations name them.
 MATCH_FIELDS: tuple[str, ...] = ("countries", "commodities", "signal_types", "scope", "languages", "organizations", "keywords")
 GROUP_BY_FIELDS: tuple[str, ...] = ("story", "countries", "commodities", "signal_types", "severity", "scope", "kind")
+
+COMMODITIES_FILE = PACKAGE_ROOT / "processors" / "classifier" / "data" / "commodities.yaml"
+
+
+@functools.cache
+def known_commodities() -> frozenset[str]:
+    """The commodity ids the classifier emits (empty when its data file is absent: then anything goes)."""
+    try:
+        entries = yaml.safe_load(COMMODITIES_FILE.read_text(encoding="utf-8")) or []
+    except OSError:
+        return frozenset()
+    return frozenset(str(e["id"]) for e in entries if isinstance(e, dict) and "id" in e)
+
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -115,7 +130,14 @@ class Match(_Strict):
     @field_validator("commodities")
     @classmethod
     def _commodities(cls, v: list[str]) -> list[str]:
-        return [c.lower() for c in v]
+        v = [str(c).lower() for c in v]
+        known = known_commodities()
+        unknown = [c for c in v if known and c not in known]
+        if unknown:
+            # A misspelt commodity would silently never match; say so instead.
+            raise ValueError(f"unknown commodities {unknown}; the classifier's ids are in {COMMODITIES_FILE.name} "
+                             f"(e.g. {', '.join(sorted(known)[:6])}...)")
+        return v
 
     def filtered_fields(self) -> tuple[str, ...]:
         """The fields this match actually constrains (what a subscriber 'filters on')."""
