@@ -192,6 +192,10 @@ def silence() -> None:
     """Silences, as Alertmanager users know them: hold back matching alerts for a while."""
 
 
+_OPTION_OF = {"countries": "--country", "commodities": "--commodity", "signal_types": "--signal-type",
+              "languages": "--language", "organizations": "--organization", "keywords": "--keyword", "scope": "--scope"}
+
+
 @silence.command("add")
 @click.option("--country", "countries", multiple=True, help="ISO code; repeat for several (any of them)")
 @click.option("--commodity", "commodities", multiple=True)
@@ -221,7 +225,13 @@ def silence_add(countries: tuple[str, ...], commodities: tuple[str, ...], signal
             organizations=organizations, keywords=keywords).items() if v} | ({"min_severity": min_severity} if min_severity else {}))
         seconds = parse_duration(duration)
     except (ValidationError, ValueError) as exc:
-        raise click.BadParameter(str(exc).splitlines()[-1] if isinstance(exc, ValidationError) else str(exc)) from exc
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            option = _OPTION_OF.get(str(first["loc"][0]), str(first["loc"][0]))
+            message = f"{option}: {first['msg'].removeprefix('Value error, ')}"
+        else:
+            message = f"--duration: {exc}"
+        raise click.BadParameter(message) from exc
     if seconds <= 0:
         raise click.BadParameter("--duration must be positive")
     new = Silence.create(matchers, duration=timedelta(seconds=seconds), author=author, reason=reason,
