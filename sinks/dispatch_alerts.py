@@ -86,10 +86,10 @@ class Dispatcher:
             state = self.outbox.partitions.get(tp.partition)
             if state is None:
                 continue  # revoked meanwhile: whoever owns it now reads these again
-            views: dict[tuple[str, str], View] = {}  # this batch's routes, before Kafka acknowledged them
+            views: dict[tuple[str, str], tuple[int, View]] = {}  # this batch's routes, before Kafka acknowledged them
             keys: set[str] = set()
 
-            def last_view(subscription: str, story: str, _state=state, _views=views) -> View | None:  # type: ignore[no-untyped-def]
+            def last_view(subscription: str, story: str, _state=state, _views=views) -> tuple[int, View] | None:  # type: ignore[no-untyped-def]
                 return _views.get((subscription, story)) or _state.last_view(subscription, story)
 
             for record in records:
@@ -107,13 +107,16 @@ class Dispatcher:
                         self.silences.put(inhibition)
                         acks.append(self.writer.silence(inhibition))
                 routes = route(self.subs, facts, self.silences, last_view, now)
+                for skipped in (r for r in routes if r.outcome == "duplicate"):
+                    for kind in self._channel_types.get(skipped.subscription, ["none"]):
+                        self.metrics.deliveries.labels(channel=kind, outcome="duplicate").inc()
                 for out in admit(alert, facts, routes, self.subs, now):
                     if state.has(out.key) or out.key in keys:
                         self._count(out, "duplicate")
                         continue
                     keys.add(out.key)
                     if out.kind == "entry":
-                        views[(out.subscription, out.story_id)] = out.view
+                        views[(out.subscription, out.story_id)] = (out.revision, out.view)
                     else:
                         self._count(out, out.state)
                     acks.append(self.writer.write(tp.partition, out))

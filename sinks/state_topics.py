@@ -53,12 +53,16 @@ def ensure_state_topics(settings: Settings) -> int:
         partitions = len(described[0]["partitions"]) if described and described[0].get("partitions") else settings.partitions
         existing = set(admin.list_topics())
         replication = 1 if settings.local_broker else min(3, max(1, len(admin.describe_cluster()["brokers"])))
-        compacted = {"cleanup.policy": "compact"}
+        # The delivery log also ages out (30 days): its state is about recent stories, and a
+        # dispatcher reads it whole on every partition it is assigned.
+        configs = {DELIVERIES: {"cleanup.policy": "compact,delete", "retention.ms": str(30 * 86400 * 1000)},
+                   SILENCES: {"cleanup.policy": "compact"}}
         for name, count in ((DELIVERIES, partitions), (SILENCES, 1)):
             if name in existing:
                 continue
             try:
-                admin.create_topics([NewTopic(name, num_partitions=count, replication_factor=replication, topic_configs=compacted)])
+                admin.create_topics([NewTopic(name, num_partitions=count, replication_factor=replication,
+                                              topic_configs=configs[name])])
                 log.info("created compacted topic %s (%d partitions)", name, count)
             except TopicAlreadyExistsError:
                 pass  # another dispatcher made it meanwhile

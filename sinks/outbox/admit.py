@@ -31,6 +31,8 @@ def admit(alert: AnyAlert, facts: AlertFacts, routes: list[Route], subs: Subscri
                   alert_created=alert.created, created=now, updated=now)
     out: list[OutboxRecord] = []
     for r in routes:
+        if r.outcome == "duplicate":
+            continue
         if r.outcome != "deliver":
             out.append(OutboxRecord(key=log_key(facts.alert_id, r.subscription), kind="log", state=r.outcome,
                                     subscription=r.subscription, view=r.view, reasons=list(r.reasons), detail=r.detail,

@@ -205,8 +205,8 @@ class Outbox:
             # The delivery first: once it is written, the entries are carried even if we die before marking them.
             await self._write(partition, state, delivery)
             for entry in entries:
-                await self._write(partition, state, entry.model_copy(update={"state": "batched", "batch": delivery.key,
-                                                                            "updated": now}))
+                await self._write(partition, state, entry.model_copy(update={
+                    "state": "batched", "batch": delivery.key, "updated": now, "alerts": []}))
             if len(entries) > 1:
                 self.metrics.deliveries.labels(channel=delivery.channel_type, outcome="grouped").inc(len(entries) - 1)
         return later
@@ -246,7 +246,7 @@ class Outbox:
         kind = delivery.channel_type
         if isinstance(result, Delivered):
             await self._write(partition, state, delivery.model_copy(update={
-                "state": "delivered", "attempts": attempts, "updated": now, "next_attempt": None}))
+                "state": "delivered", "attempts": attempts, "updated": now, "next_attempt": None, "alerts": []}))
             self.metrics.deliveries.labels(channel=kind, outcome="delivered").inc()
             if delivery.alert_created is not None:
                 self.metrics.latency.labels(channel=kind).observe(max(0.0, (now - delivery.alert_created).total_seconds()))
@@ -269,11 +269,12 @@ class Outbox:
         final = delivery.model_copy(update={"state": "dead_lettered", "attempts": attempts, "last_error": reason,
                                             "updated": now, "next_attempt": None})
         log.error("delivery %s to %s dead-lettered: %s", delivery.delivery_id, delivery.channel, reason)
+        # The dead letter carries the whole delivery, alerts included; the log keeps the slim record.
         await self.journal.dead_letter(dead_letter(
             final.to_json(), f"{delivery.channel}: {reason}", stage=DELIVER_STAGE, topic="oreradar.deliveries",
             partition=partition, key=delivery.key.encode(), item_id=delivery.alert_ids[0] if delivery.alert_ids else None,
         ))
-        await self._write(partition, state, final)
+        await self._write(partition, state, final.model_copy(update={"alerts": []}))
         self.metrics.deliveries.labels(channel=kind, outcome="dead_lettered").inc()
 
     async def _write(self, partition: int, state: PartitionState, record: OutboxRecord) -> None:

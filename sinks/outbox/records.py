@@ -7,6 +7,8 @@ dispatcher rebuilds a partition by reading it from the beginning. Three kinds sh
     delivery  one message (one or more entries) to a channel  pending → delivered | dead_lettered
     log       an alert held back for a subscription           silenced | inhibited | unchanged
 
+Records in a final state drop the alerts they carried (the ``alerts`` topic and, for a
+dead letter, ``news.deadletter`` keep them), so the state a dispatcher rebuilds stays small.
 An entry becomes part of a delivery (grouping) by the delivery record naming it in
 ``entries``; the delivery is written first, so a crash between the two writes leaves an
 entry that the rebuilt state already knows is carried.

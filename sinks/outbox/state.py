@@ -67,9 +67,9 @@ class PartitionState:
 
     # --- questions -----------------------------------------------------------------------
 
-    def last_view(self, subscription: str, story_id: str) -> dict[str, list[str]] | None:
-        known = self._views.get((subscription, story_id))
-        return known[1] if known else None
+    def last_view(self, subscription: str, story_id: str) -> tuple[int, dict[str, list[str]]] | None:
+        """(revision, view) of the latest revision of the story routed to the subscription."""
+        return self._views.get((subscription, story_id))
 
     def waiting_groups(self, channel: str) -> dict[str, list[OutboxRecord]]:
         groups: dict[str, list[OutboxRecord]] = defaultdict(list)

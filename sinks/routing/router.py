@@ -4,7 +4,8 @@
     >>> [(r.subscription, r.outcome) for r in routes]
     [('kz-desk', 'deliver'), ('prices', 'inhibited')]
 
-Order of the checks, for every matching subscription: a silence (``silenced``), then an
+Order of the checks, for every matching subscription: this revision or a later one was
+routed to them already (``duplicate``: a re-read after a crash, or a late revision), a silence (``silenced``), then an
 inhibition (``inhibited``), then the story-update rule (``unchanged`` when nothing the
 subscriber filters on changed since the revision they last got). Subscriptions that do
 not match are not listed. Pure: the silences, the last views and the clock are handed in.
@@ -24,7 +25,9 @@ from .silences import SilenceStore
 
 __all__ = ["Route", "route"]
 
-Outcome = Literal["deliver", "silenced", "inhibited", "unchanged"]
+Outcome = Literal["deliver", "silenced", "inhibited", "unchanged", "duplicate"]
+# What a subscriber last got of a story: (revision, view), or None.
+LastView = Callable[[str, str], "tuple[int, View] | None"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def route(
     subs: Subscriptions,
     facts: AlertFacts,
     silences: SilenceStore,
-    last_view: Callable[[str, str], View | None],
+    last_view: LastView,
     now: datetime,
 ) -> list[Route]:
     rules = {rule.name: rule for rule in subs.inhibit}
@@ -52,6 +55,11 @@ def route(
         if not result:
             continue
         seen = view(sub.match, facts)
+        before = last_view(sub.name, facts.story)
+        if before is not None and before[0] >= facts.revision:
+            # This revision, or a later one, was routed to them already: a re-read, or a stale revision.
+            routes.append(Route(sub.name, "duplicate", result.reasons, seen, detail=f"revision {before[0]} routed already"))
+            continue
         silence = silences.silencing(facts, sub.name, now, kind="silence")
         if silence is not None:
             routes.append(Route(sub.name, "silenced", result.reasons, seen, held_by=silence.id,
@@ -61,8 +69,7 @@ def route(
         if inhibition is not None:
             routes.append(Route(sub.name, "inhibited", result.reasons, seen, held_by=inhibition[0], detail=inhibition[1]))
             continue
-        before = last_view(sub.name, facts.story)
-        changes = describe_changes(before, seen)
+        changes = describe_changes(before[1] if before else None, seen)
         if before is not None and (sub.updates == "none" or (sub.updates == "changes" and not changes)):
             routes.append(Route(sub.name, "unchanged", result.reasons, seen,
                                 detail="nothing this subscription filters on changed since the revision it got"))

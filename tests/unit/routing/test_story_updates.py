@@ -49,13 +49,21 @@ def test_a_revision_that_changes_nothing_they_filter_on_is_unchanged_for_them() 
     rev3 = story_alert(revision=3, countries=("KZ", "UZ", "CN"), severity="high")
     views = {r.subscription: r.view for r in _routes(SUBS, rev1, lambda s, story: None)}
 
-    outcomes = {r.subscription: r.outcome for r in _routes(SUBS, rev2, lambda s, story: views[s])}
+    outcomes = {r.subscription: r.outcome for r in _routes(SUBS, rev2, lambda s, story: (1, views[s]))}
     assert outcomes == {"desk": "unchanged", "firehose": "deliver", "first-only": "unchanged"}
 
-    third = {r.subscription: r for r in _routes(SUBS, rev3, lambda s, story: views[s])}
+    third = {r.subscription: r for r in _routes(SUBS, rev3, lambda s, story: (1, views[s]))}
     assert third["desk"].outcome == "deliver" and third["desk"].changes == ("countries: +UZ",)
 
 
 def test_the_first_revision_they_match_is_delivered_even_if_it_is_not_revision_one() -> None:
     rev2 = story_alert(revision=2, severity="high")
     assert {r.subscription: r.outcome for r in _routes(SUBS, rev2, lambda s, story: None)}["desk"] == "deliver"
+
+
+def test_a_revision_routed_already_or_older_than_the_last_one_is_a_duplicate() -> None:
+    rev2 = story_alert(revision=2, countries=("KZ", "UZ"), severity="critical")
+    last = {"countries": ["KZ"], "severity": ["high"]}
+    outcomes = {r.subscription: r.outcome for r in _routes(SUBS, rev2, lambda s, story: (2, last))}
+    assert outcomes == {"desk": "duplicate", "firehose": "duplicate", "first-only": "duplicate"}
+    assert _routes(SUBS, rev2, lambda s, story: (3, last))[0].outcome == "duplicate"
