@@ -171,22 +171,14 @@ def eval_(corpus: tuple[Path, ...], as_json: bool) -> None:
     """
     from rich.console import Console
 
-    from oreradar.records import LabelledItem
+    from oreradar.corpus import load_labelled
     from processors.classifier import Classifier
     from processors.classifier.evaluate import evaluate
-    from producers.replay import expand_paths
 
-    paths = expand_paths(list(corpus) or [SEEDS_DIR / "labelled"])
-    items: list[LabelledItem] = []
-    for path in paths:
-        if path.suffix != ".jsonl":
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip():
-                try:
-                    items.append(LabelledItem.from_json(line))
-                except OreradarError as exc:
-                    raise click.ClickException(f"{path}:{number}: {exc}") from exc
+    try:
+        items = load_labelled(list(corpus) or None)
+    except OreradarError as exc:
+        raise click.ClickException(str(exc)) from exc
     if not items:
         raise click.ClickException("no labelled items found; pass a .jsonl corpus with `gold` labels")
     report = evaluate(Classifier.default(), items)

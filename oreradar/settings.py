@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from oreradar.errors import ConfigError
+from oreradar.records import SEVERITIES
 
 __all__ = ["Settings", "PACKAGE_ROOT", "DEFAULT_FEEDS_FILE", "SEEDS_DIR"]
 
@@ -58,8 +59,8 @@ class Settings(BaseSettings):
     @field_validator("alert_min_severity")
     @classmethod
     def _severity(cls, v: str) -> str:
-        if v not in ("low", "medium", "high", "critical"):
-            raise ValueError("ORERADAR_ALERT_MIN_SEVERITY must be low, medium, high or critical")
+        if v not in SEVERITIES:
+            raise ValueError(f"ORERADAR_ALERT_MIN_SEVERITY must be one of {', '.join(SEVERITIES)}")
         return v
 
     @field_validator("log_format")

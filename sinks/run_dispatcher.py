@@ -6,12 +6,11 @@ import logging
 import signal
 import threading
 
-from oreradar.kafka_admin import ensure_topics, wait_for_cluster
+from oreradar.kafka_admin import ensure_topics, kafka_client_config, producer_config, wait_for_cluster
 from oreradar.metrics import PipelineMetrics, serve_metrics
 from oreradar.records import DeadLetter
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_DEADLETTER
-from producers.publisher import kafka_client_config
 from sinks.base import AlertSink
 from sinks.console import ConsoleSink
 from sinks.delivered import DeliveryLedger
@@ -40,7 +39,7 @@ def run_dispatcher(settings: Settings, *, print_alerts: bool = True, stop: threa
         auto_offset_reset="earliest",
         **config,
     )
-    producer = KafkaProducer(acks="all", **config)
+    producer = KafkaProducer(**producer_config(settings))
 
     def send_dead_letter(dead: DeadLetter) -> None:
         producer.send(NEWS_DEADLETTER, value=dead.to_json(), key=(dead.key or "").encode()).get(timeout=15)
