@@ -108,7 +108,8 @@ class ConsumerLagExporter:
             for topic in self._topics
             for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
-        committed = {tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(self._group).items()}
+        offsets = admin.list_group_offsets({self._group: None}).get(self._group, {})
+        committed = {tp: meta.offset for tp, meta in offsets.items()}
         lag = compute_lag(committed, consumer.beginning_offsets(partitions), consumer.end_offsets(partitions))
         for tp, value in lag.items():
             self.lag.labels(group=self._group, topic=tp.topic, partition=str(tp.partition)).set(value)
