@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
     alert_min_severity: str = Field("low", description="least severity a relevant signal needs to become an alert")
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
+    prometheus_port: int = Field(9090, ge=1, le=65535, description="port of the Prometheus `oreradar monitor` starts")
+    alertmanager_port: int = Field(9093, ge=1, le=65535, description="port of the Alertmanager `oreradar monitor` starts")
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")
     sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")
