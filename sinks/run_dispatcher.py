@@ -17,13 +17,14 @@ from typing import Any
 
 import httpx
 
+from oreradar.consumer_lag import ConsumerLagExporter
 from oreradar.kafka_admin import ensure_topics, wait_for_cluster
-from oreradar.metrics import DeliveryMetrics, PipelineMetrics, serve_metrics
+from oreradar.metrics import DeliveryMetrics, PipelineMetrics, initialise_stage, register_build_info, serve_metrics
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, DELIVERIES
 
 from .channel_wiring import build_channels, default_subscriptions
-from .dispatch_alerts import Dispatcher
+from .dispatch_alerts import STAGE, Dispatcher
 from .outbox.engine import Outbox
 from .outbox.records import OutboxRecord
 from .routing.model import Subscriptions, load_subscriptions
@@ -51,7 +52,10 @@ def run_dispatcher(settings: Settings, *, print_alerts: bool = True, stop: threa
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+    register_build_info("alerts")
     serve_metrics(settings.metrics_port_for("alerts"))
+    if settings.metrics_port_for("alerts") is not None:
+        ConsumerLagExporter(settings, f"{settings.consumer_group}-alerts", (ALERTS,)).start()
     asyncio.run(_run(settings, subs, stop))
 
 
@@ -60,7 +64,9 @@ async def _run(settings: Settings, subs: Subscriptions, stop: threading.Event) -
     from aiokafka.errors import CommitFailedError, KafkaError
 
     metrics = DeliveryMetrics()
+    metrics.initialise(sorted({str(c["type"]) for sub in subs.subscriptions for c in sub.channels}))
     pipeline = PipelineMetrics()
+    initialise_stage(pipeline, STAGE)
     producer = AIOKafkaProducer(acks="all", enable_idempotence=True, linger_ms=5, **aio_config(settings))
     await producer.start()
     journal = KafkaJournal(producer)

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 def aio_config(settings: Settings) -> dict[str, Any]:
     """aiokafka takes kafka-python's connection keywords, plus an SSL context for SASL_SSL."""
-    from producers.publisher import kafka_client_config
+    from oreradar.kafka_admin import kafka_client_config
 
     config = kafka_client_config(settings)
     if config.get("security_protocol") == "SASL_SSL":

@@ -26,6 +26,7 @@ from typing import Protocol
 from oreradar.deadletter import dead_letter
 from oreradar.metrics import DeliveryMetrics
 from oreradar.records import AnyAlert, DeadLetter, parse_alert, utc_now
+from oreradar.topics import DELIVERIES
 
 from ..channels.base import Channel, Delivered, DeliveryResult, Message, Rejected, RetryLater
 from ..routing.group import due_at
@@ -271,7 +272,7 @@ class Outbox:
         log.error("delivery %s to %s dead-lettered: %s", delivery.delivery_id, delivery.channel, reason)
         # The dead letter carries the whole delivery, alerts included; the log keeps the slim record.
         await self.journal.dead_letter(dead_letter(
-            final.to_json(), f"{delivery.channel}: {reason}", stage=DELIVER_STAGE, topic="oreradar.deliveries",
+            final.to_json(), f"{delivery.channel}: {reason}", stage=DELIVER_STAGE, topic=DELIVERIES,
             partition=partition, key=delivery.key.encode(), item_id=delivery.alert_ids[0] if delivery.alert_ids else None,
         ))
         await self._write(partition, state, final.model_copy(update={"alerts": []}))

@@ -51,7 +51,7 @@ def alert(token: str, story: str, revision: int = 1, **kw: Any) -> Alert:
 def publish(settings: Settings, alerts: list[Alert]) -> None:
     from kafka import KafkaProducer
 
-    from producers.publisher import kafka_client_config
+    from oreradar.kafka_admin import kafka_client_config
 
     producer = KafkaProducer(acks="all", **kafka_client_config(settings))
     try:
