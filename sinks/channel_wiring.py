@@ -13,9 +13,10 @@ Idempotency-Key, no signature), so the dispatcher, the demo and the delivery tes
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +48,24 @@ def default_subscriptions(settings: Settings, *, console: bool) -> Subscriptions
 def build_channels(subs: Subscriptions, settings: Settings, *, http: httpx.AsyncClient,
                    env: Mapping[str, str] | None = None) -> dict[str, Channel]:
     env = dict(os.environ) if env is None else env  # read here, in the CLI's process set-up, and handed down
-    try:
-        from sinks.channels import build_channel, parse_channel_spec  # type: ignore[attr-defined]
-    except ImportError:
-        build_channel = parse_channel_spec = None
+    factory = channels_factory()
     channels: dict[str, Channel] = {}
     for sub in subs.subscriptions:
         for index, spec in enumerate(sub.channels):
             name = sub.channel_name(index)
-            if build_channel is not None:
+            if factory is not None:
+                build_channel, parse_channel_spec = factory
                 channels[name] = build_channel(parse_channel_spec(spec), settings, env, http)
             else:
                 channels[name] = _local_channel(name, spec, settings, http)
     return channels
+
+
+def channels_factory() -> tuple[Callable[..., Channel], Callable[[Any], Any]] | None:
+    """``(build_channel, parse_channel_spec)`` of the channels package, or None before it lands."""
+    package = importlib.import_module("sinks.channels")
+    build, parse = getattr(package, "build_channel", None), getattr(package, "parse_channel_spec", None)
+    return (build, parse) if build is not None and parse is not None else None
 
 
 def _local_channel(name: str, spec: dict[str, Any], settings: Settings, http: httpx.AsyncClient) -> Channel:

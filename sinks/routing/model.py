@@ -14,6 +14,7 @@ own keys): the channels package validates its own options when it builds the cha
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,10 +180,9 @@ def _check_channel(spec: dict[str, Any]) -> dict[str, Any]:
                 f"a literal {key!r} in the file; put it in an environment variable and write "
                 f"`{key}_env: VARIABLE_NAME` instead"
             )
-    # When the channels package is installed it validates each type's own options too.
-    try:
-        from sinks.channels import parse_channel_spec  # type: ignore[attr-defined]
-    except ImportError:
+    # When the channels package provides its spec models, each type's own options are checked too.
+    parse_channel_spec = getattr(importlib.import_module("sinks.channels"), "parse_channel_spec", None)
+    if parse_channel_spec is None:
         return spec
     try:
         parse_channel_spec(spec)
