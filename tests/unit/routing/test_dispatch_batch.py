@@ -101,3 +101,17 @@ async def test_an_inhibition_is_written_and_applies_within_the_same_batch() -> N
     assert [s.rule for s in journal.silences] == ["ban-holds-price"]
     assert [(r.kind, r.state, r.subscription) for _, r in journal.records] == [("log", "inhibited", "prices")]
     assert silences.get(journal.silences[0].id) is not None
+
+
+async def test_a_trend_alert_is_routed_on_its_single_values() -> None:
+    from datetime import datetime, timezone
+
+    from oreradar.records import TrendAlert
+
+    dispatcher, journal, _, _ = rig()
+    trend = TrendAlert(alert_id="t-1", country="KZ", commodity="uranium", signal_type="disruption",
+                       bucket_start=datetime(2026, 12, 5, tzinfo=timezone.utc), count=9, baseline=1.0, p_value=0.001)
+    await dispatcher.handle_batch({TP("alerts", 0): [Record("alerts", 0, 0, b"t", trend.to_json())]})
+    (record,) = [r for _, r in journal.records]
+    assert (record.kind, record.channel, record.story_id) == ("entry", "desk/0:webhook", "t-1")
+    assert record.title == "trend: disruption KZ uranium"
