@@ -67,7 +67,8 @@ async def _run(settings: Settings, subs: Subscriptions, stop: threading.Event) -
     metrics.initialise(sorted({str(c["type"]) for sub in subs.subscriptions for c in sub.channels}))
     pipeline = PipelineMetrics()
     initialise_stage(pipeline, STAGE)
-    producer = AIOKafkaProducer(acks="all", enable_idempotence=True, linger_ms=5, **aio_config(settings))
+    # linger 0: the outbox awaits each state write in turn, so batching delay would be pure latency.
+    producer = AIOKafkaProducer(acks="all", enable_idempotence=True, linger_ms=0, **aio_config(settings))
     await producer.start()
     journal = KafkaJournal(producer)
     silences = SilenceStore()
