@@ -70,11 +70,14 @@ def alerts(ctx: click.Context, quiet: bool, subscriptions_file: Path | None) -> 
 @click.option("--alert", "alert_id", help="only this alert id")
 @click.option("--limit", default=50, show_default=True, help="the newest N records")
 @click.option("--json", "as_json", is_flag=True, help="one JSON record per line")
-def alerts_log(subscription: str | None, state: str | None, alert_id: str | None, limit: int, as_json: bool) -> None:
+@click.option("--group", help="the dispatchers' consumer group (default: <ORERADAR_CONSUMER_GROUP>-alerts)")
+def alerts_log(subscription: str | None, state: str | None, alert_id: str | None, limit: int, as_json: bool,
+               group: str | None) -> None:
     """The delivery log: every delivery and every alert held back, latest state first.
 
     Read from the compacted topic oreradar.deliveries, which every dispatcher shares.
     """
+    group = group or f"{_settings().consumer_group}-alerts"
     from oreradar.topics import DELIVERIES
 
     from .outbox.records import OutboxRecord
@@ -84,7 +87,7 @@ def alerts_log(subscription: str | None, state: str | None, alert_id: str | None
     for value in _run(read_topic(_settings(), DELIVERIES)):
         record = OutboxRecord.from_json(value)
         latest[record.key] = record
-    rows = [r for r in latest.values() if r.kind != "entry" or r.state == "waiting"]
+    rows = [r for r in latest.values() if r.group == group and (r.kind != "entry" or r.state == "waiting")]
     rows = [r for r in rows if (subscription is None or r.subscription == subscription)
             and (state is None or r.state == state) and (alert_id is None or alert_id in r.alert_ids)]
     rows.sort(key=lambda r: r.updated, reverse=True)

@@ -110,7 +110,7 @@ class Dispatcher:
                 for skipped in (r for r in routes if r.outcome == "duplicate"):
                     for kind in self._channel_types.get(skipped.subscription, ["none"]):
                         self.metrics.deliveries.labels(channel=kind, outcome="duplicate").inc()
-                for out in admit(alert, facts, routes, self.subs, now):
+                for out in admit(alert, facts, routes, self.subs, now, group=self.outbox.group):
                     if state.has(out.key) or out.key in keys:
                         self._count(out, "duplicate")
                         continue

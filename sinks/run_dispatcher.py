@@ -75,7 +75,8 @@ async def _run(settings: Settings, subs: Subscriptions, stop: threading.Event) -
     follower = SilenceFollower(settings, silences)
     await follower.start()
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
-    outbox = Outbox(subs, build_channels(subs, settings, http=http), journal, metrics)
+    group = f"{settings.consumer_group}-alerts"
+    outbox = Outbox(subs, build_channels(subs, settings, http=http), journal, metrics, group=group)
     dispatcher = Dispatcher(subs, outbox, silences, journal, metrics, pipeline)
 
     class Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -93,7 +94,7 @@ async def _run(settings: Settings, subs: Subscriptions, stop: threading.Event) -
                     log.info("adopted partition %d (%d outbox records)", tp.partition, len(values))
 
     consumer = AIOKafkaConsumer(
-        group_id=f"{settings.consumer_group}-alerts", enable_auto_commit=False, auto_offset_reset="earliest",
+        group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
         max_poll_interval_ms=300_000, **aio_config(settings),
     )
     consumer.subscribe([ALERTS], listener=Rebalance())

@@ -25,16 +25,17 @@ from .records import OutboxRecord, entry_key, log_key
 __all__ = ["admit"]
 
 
-def admit(alert: AnyAlert, facts: AlertFacts, routes: list[Route], subs: Subscriptions, now: datetime) -> list[OutboxRecord]:
+def admit(alert: AnyAlert, facts: AlertFacts, routes: list[Route], subs: Subscriptions, now: datetime,
+          group: str = "") -> list[OutboxRecord]:
     title = alert.title if isinstance(alert, Alert) else f"trend: {alert.signal_type} {alert.country} {alert.commodity}"
-    common = dict(story_id=facts.story, revision=facts.revision, alert_ids=[facts.alert_id], title=title,
+    common = dict(group=group, story_id=facts.story, revision=facts.revision, alert_ids=[facts.alert_id], title=title,
                   alert_created=alert.created, created=now, updated=now)
     out: list[OutboxRecord] = []
     for r in routes:
         if r.outcome == "duplicate":
             continue
         if r.outcome != "deliver":
-            out.append(OutboxRecord(key=log_key(facts.alert_id, r.subscription), kind="log", state=r.outcome,
+            out.append(OutboxRecord(key=log_key(group, facts.alert_id, r.subscription), kind="log", state=r.outcome,
                                     subscription=r.subscription, view=r.view, reasons=list(r.reasons), detail=r.detail,
                                     **common))  # type: ignore[arg-type]
             continue
@@ -43,7 +44,7 @@ def admit(alert: AnyAlert, facts: AlertFacts, routes: list[Route], subs: Subscri
         for index, spec in enumerate(sub.channels):
             channel = sub.channel_name(index)
             out.append(OutboxRecord(
-                key=entry_key(facts.alert_id, channel), kind="entry", state="waiting", subscription=sub.name,
+                key=entry_key(group, facts.alert_id, channel), kind="entry", state="waiting", subscription=sub.name,
                 channel=channel, channel_type=str(spec["type"]), alerts=[alert.to_dict()],
                 group_key=group_key(sub.group, channel, facts), view=r.view, changes=list(r.changes),
                 reasons=list(r.reasons), **common,  # type: ignore[arg-type]

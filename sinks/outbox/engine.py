@@ -60,7 +60,9 @@ class Outbox:
         clock: Callable[[], datetime] = utc_now,
         rand: Callable[[], float] = random.random,
         send_timeout: float = 60.0,
+        group: str = "",
     ):
+        self.group = group
         self.subs = subs
         self.channels = channels
         self.journal = journal
@@ -80,7 +82,7 @@ class Outbox:
     # --- partitions ----------------------------------------------------------------------
 
     def adopt(self, partition: int, records: list[OutboxRecord]) -> PartitionState:
-        state = PartitionState(partition)
+        state = PartitionState(partition, self.group)
         for record in records:
             state.apply(record)
         self.partitions[partition] = state
@@ -195,7 +197,7 @@ class Outbox:
             alert_ids = [a for e in entries for a in e.alert_ids]
             changes = sorted({c for e in entries for c in e.changes})
             delivery = OutboxRecord(
-                key=delivery_key(alert_ids, name), kind="delivery", state="pending", subscription=entries[0].subscription,
+                key=delivery_key(self.group, alert_ids, name), group=self.group, kind="delivery", state="pending", subscription=entries[0].subscription,
                 channel=name, channel_type=entries[0].channel_type, story_id=entries[0].story_id,
                 revision=max(e.revision for e in entries), alert_ids=alert_ids, alerts=[a for e in entries for a in e.alerts],
                 title=entries[0].title if len(entries) == 1 else f"{len(entries)} alerts: {entries[0].title}",

@@ -30,22 +30,27 @@ Kind = Literal["entry", "delivery", "log"]
 FINAL_STATES = frozenset({"delivered", "dead_lettered", "silenced", "inhibited", "unchanged", "batched"})
 
 
-def entry_key(alert_id: str, channel: str) -> str:
-    return f"e:{alert_id}:{channel}"
+# Keys carry the dispatcher's consumer group: two groups are two independent pipelines
+# (a staging dispatcher next to production), sharing the topic but never each other's state.
 
 
-def log_key(alert_id: str, subscription: str) -> str:
-    return f"l:{alert_id}:{subscription}"
+def entry_key(group: str, alert_id: str, channel: str) -> str:
+    return f"e:{group}:{alert_id}:{channel}"
 
 
-def delivery_key(alert_ids: list[str], channel: str) -> str:
-    """Stable for (alert ids, channel): the Idempotency-Key a receiver sees on every retry."""
-    basis = channel + "|" + ",".join(sorted(alert_ids))
+def log_key(group: str, alert_id: str, subscription: str) -> str:
+    return f"l:{group}:{alert_id}:{subscription}"
+
+
+def delivery_key(group: str, alert_ids: list[str], channel: str) -> str:
+    """Stable for (group, alert ids, channel): the Idempotency-Key a receiver sees on every retry."""
+    basis = group + "|" + channel + "|" + ",".join(sorted(alert_ids))
     return "d:" + hashlib.sha256(basis.encode()).hexdigest()[:24]
 
 
 class OutboxRecord(_Record):
     key: str
+    group: str = ""  # the consumer group of the dispatchers that own it
     kind: Kind
     state: str
     subscription: str

@@ -21,8 +21,9 @@ __all__ = ["PartitionState"]
 
 
 class PartitionState:
-    def __init__(self, partition: int):
+    def __init__(self, partition: int, group: str = ""):
         self.partition = partition
+        self.group = group
         self.records: dict[str, OutboxRecord] = {}
         self._views: dict[tuple[str, str], tuple[int, dict[str, list[str]]]] = {}
         self._carried: set[str] = set()  # entry keys some delivery already carries
@@ -35,6 +36,8 @@ class PartitionState:
         return key in self.records
 
     def apply(self, record: OutboxRecord) -> None:
+        if record.group != self.group:
+            return  # another consumer group's pipeline shares the topic, not the state
         previous = self.records.get(record.key)
         self.records[record.key] = record
         if record.kind == "entry":

@@ -199,3 +199,11 @@ async def test_release_waits_for_the_send_in_flight_to_be_written_down() -> None
     await releasing
     assert any(r.state == "delivered" for r in rig.journal.latest())
     assert 0 not in rig.outbox.partitions
+
+
+async def test_two_consumer_groups_share_the_topic_but_not_the_state() -> None:
+    staging = Rig()
+    await staging.publish(story_alert())
+    production = Outbox(SUBS, {}, staging.journal, DeliveryMetrics(CollectorRegistry()), group="prod-alerts")
+    state = production.adopt(0, staging.journal.latest(0))
+    assert state.records == {} and state.last_view("desk", "s-1") is None
