@@ -1,6 +1,6 @@
 """From the subscriptions file's channel specs to Channel objects: the one wiring point.
 
-    >>> channels = build_channels(subs, settings, http=client)      # doctest: +SKIP
+    >>> channels = build_channels(subs, settings, http=client, env=os.environ)      # doctest: +SKIP
     >>> sorted(channels)
     ['all/0:jsonl', 'all/1:console', 'kz-desk/0:webhook']
 
@@ -46,8 +46,8 @@ def default_subscriptions(settings: Settings, *, console: bool) -> Subscriptions
 
 
 def build_channels(subs: Subscriptions, settings: Settings, *, http: httpx.AsyncClient,
-                   env: Mapping[str, str] | None = None) -> dict[str, Channel]:
-    env = dict(os.environ) if env is None else env  # read here, in the CLI's process set-up, and handed down
+                   env: Mapping[str, str]) -> dict[str, Channel]:
+    """``env`` holds the secrets the file names (``secret_env: NAME``); the process entry reads it once."""
     factory = channels_factory()
     channels: dict[str, Channel] = {}
     for sub in subs.subscriptions:

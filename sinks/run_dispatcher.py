@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import threading
 from typing import Any
@@ -76,7 +77,10 @@ async def _run(settings: Settings, subs: Subscriptions, stop: threading.Event) -
     await follower.start()
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
     group = f"{settings.consumer_group}-alerts"
-    outbox = Outbox(subs, build_channels(subs, settings, http=http), journal, metrics, group=group)
+    # The one read of the environment outside Settings: the secrets the subscriptions file names
+    # by variable (secret_env, url_env, token_env), handed to the channels and never logged.
+    channels = build_channels(subs, settings, http=http, env=dict(os.environ))
+    outbox = Outbox(subs, channels, journal, metrics, group=group)
     dispatcher = Dispatcher(subs, outbox, silences, journal, metrics, pipeline)
 
     class Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
