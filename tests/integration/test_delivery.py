@@ -68,6 +68,7 @@ class Dispatchers:
     def __init__(self, settings: Settings, tmp_path: Path, subs_yaml: str, group: str):
         self.subs = tmp_path / "subscriptions.yaml"
         self.subs.write_text(subs_yaml)
+        self.group = group
         self.env = settings_env(settings, ORERADAR_CONSUMER_GROUP=group, ORERADAR_SUBSCRIPTIONS_FILE=str(self.subs))
         self.tmp = tmp_path
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -174,7 +175,7 @@ delivery: {{max_attempts: 30, backoff: 200ms, max_backoff: 1s}}
     states = {(r.channel, r.state) for r in delivery_log(kafka_settings, token) if r.kind == "delivery"}
     assert states == {(f"desk-{token}/0:webhook", "delivered"), (f"desk-{token}/1:jsonl", "delivered"),
                       (f"gone-{token}/0:webhook", "dead_lettered")}
-    shown = cli(kafka_settings, "alerts", "log", "--state", "dead_lettered", "--subscription", f"gone-{token}")
+    shown = cli(kafka_settings, "alerts", "log", "--state", "dead_lettered", "--subscription", f"gone-{token}", group=d.group)
     assert "HTTP 404" in shown.stdout, shown.stdout + shown.stderr
 
 
@@ -274,7 +275,9 @@ inhibit:
     assert outcomes == {silenced.alert_id: "silenced", gallium_price.alert_id: "inhibited"}
     listed = cli(kafka_settings, "silence", "list")
     assert silence_id in listed.stdout and f"inhibit:ban-holds-price-{token}" in listed.stdout
-    shown = cli(kafka_settings, "alerts", "log", "--subscription", f"all-{token}")
+    shown = cli(kafka_settings, "alerts", "log", "--subscription", f"all-{token}", group=d.group)
+    # Another consumer group's log does not show this group's deliveries.
+    assert "no deliveries" in cli(kafka_settings, "alerts", "log", "--subscription", f"all-{token}").stdout
     assert "silenced" in shown.stdout and "inhibited" in shown.stdout and "known story" in shown.stdout
     # Expired, the silence no longer holds a new alert back.
     assert cli(kafka_settings, "silence", "expire", silence_id).returncode == 0
