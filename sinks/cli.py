@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -134,6 +135,11 @@ def subscriptions_check(file: Path) -> None:
     for rule in subs.inhibit:
         click.echo(f"inhibit {rule.name}: {_describe_match(rule.source)} holds back {_describe_match(rule.target)}"
                    f" sharing {','.join(rule.equal) or 'nothing'} for {rule.for_:g}s")
+    # Only the names are looked at; the values are never read into the output.
+    unset = sorted({str(v) for s in subs.subscriptions for c in s.channels for k, v in c.items()
+                    if k.endswith("_env") and str(v) not in os.environ})
+    for name in unset:
+        click.echo(f"warning: {name} is not set in this environment; the dispatcher needs it", err=True)
     click.echo(f"{file}: OK, {len(subs.subscriptions)} subscriptions, {len(subs.inhibit)} inhibition rules")
 
 

@@ -21,8 +21,13 @@ def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
     return CliRunner()
 
 
-def test_check_a_good_file_shows_no_secret_and_exits_0(runner: CliRunner) -> None:
+def test_check_a_good_file_shows_no_secret_and_exits_0(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KZ_DESK_HOOK_SECRET", raising=False)
     result = runner.invoke(cli, ["subscriptions", "check", str(FILES / "issue_example.yaml")])
+    assert "warning: KZ_DESK_HOOK_SECRET is not set" in result.output
+    monkeypatch.setenv("KZ_DESK_HOOK_SECRET", "s3cret-value")
+    result = runner.invoke(cli, ["subscriptions", "check", str(FILES / "issue_example.yaml")])
+    assert "warning" not in result.output and "s3cret-value" not in result.output
     assert result.exit_code == 0, result.output
     assert "kz-desk: countries=KZ,UZ" in result.output and "secret_env=KZ_DESK_HOOK_SECRET" in result.output
     assert "hooks.example.org" not in result.output  # URLs can carry tokens (Slack's do): never printed

@@ -65,6 +65,7 @@ async def test_one_channel_down_does_not_hold_back_the_other_and_retries_keep_th
     rig = Rig()
     rig.channels[HOOK].script = [down(), down()]
     await rig.publish(story_alert())
+    assert rig.metric("oreradar_outbox_pending", channel="webhook") == 1
     await rig.step_all()
     assert len(rig.channels[FILE].sent) == 1 and len(rig.channels[HOOK].sent) == 1
     rig.clock.advance(1.9)  # back-off after attempt 1: 2s ± 25% with rand=0.5 → exactly 2s
@@ -78,6 +79,8 @@ async def test_one_channel_down_does_not_hold_back_the_other_and_retries_keep_th
     assert len(sent) == 3 and len({m.delivery_id for m in sent}) == 1
     assert rig.metric("oreradar_deliveries_total", channel="webhook", outcome="delivered") == 1
     assert rig.metric("oreradar_delivery_retries_total", channel="webhook") == 2
+    assert rig.metric("oreradar_outbox_pending", channel="webhook") == 0
+    assert rig.metric("oreradar_delivery_latency_seconds_count", channel="webhook") == 1
     await rig.outbox.step(HOOK)
     assert len(rig.channels[HOOK].sent) == 3  # delivered: never again
 
