@@ -30,7 +30,7 @@ import httpx
 from oreradar.records import Alert, AnyAlert
 from sinks.channels.base import DeliveryResult, Message
 from sinks.channels.outcome import post
-from sinks.channels.render import changes_of, evidence_line, evidence_of, source_lines, summary_line, title_of
+from sinks.channels.render import changes_of, evidence_line, message_changes, evidence_of, source_lines, summary_line, title_of
 
 __all__ = ["AlertmanagerChannel", "postable_alerts"]
 
@@ -84,7 +84,7 @@ def _annotations(message: Message, alert: AnyAlert) -> dict[str, str]:
         "summary": summary_line(alert),
         "alert_id": alert.alert_id,
         "evidence": "\n".join(evidence_line(ev) for ev in evidence_of(alert)),
-        "changes": "\n".join(changes_of(message, alert)),
+        "changes": "\n".join([*message_changes(message), *changes_of(alert)]),
         "sources": "\n".join(f"{desc} {url or ''}".strip() for desc, url in source_lines(alert)),
     }
     if isinstance(alert, Alert):

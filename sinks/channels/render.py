@@ -29,6 +29,7 @@ __all__ = [
     "evidence_line",
     "source_lines",
     "changes_of",
+    "message_changes",
     "subject",
     "render_text",
     "render_html",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 MAX_EVIDENCE = 12  # per alert: enough to see why, short enough to read on a phone
-SLACK_MAX_ALERTS = 8  # about 6 blocks each, and Slack takes at most 50 blocks per message
+SLACK_MAX_BLOCKS = 50  # Slack refuses a message with more
 _EMOJI = {"critical": ":red_circle:", "high": ":large_orange_circle:", "medium": ":large_yellow_circle:", "low": ":white_circle:"}
 
 
@@ -117,13 +118,16 @@ def source_lines(alert: AnyAlert) -> list[tuple[str, str | None]]:
     return [(_describe_source(s), s.url) for s in alert.sources]
 
 
-def changes_of(message: Message, alert: AnyAlert) -> list[str]:
-    """What changed since the subscriber's last message, else what this revision added."""
-    if message.changes:
-        return list(message.changes)
+def changes_of(alert: AnyAlert) -> list[str]:
+    """What this revision added to the story (nothing for a first revision or a trend)."""
     if isinstance(alert, Alert) and alert.revision > 1:
         return list(alert.changes)
     return []
+
+
+def message_changes(message: Message) -> list[str]:
+    """What changed since the last message this subscriber got (said once, above the alerts)."""
+    return list(message.changes)
 
 
 def link_of(alert: AnyAlert) -> str | None:
@@ -146,6 +150,8 @@ def subject(message: Message, prefix: str = "[oreradar]") -> str:
 
 def render_text(message: Message) -> str:
     blocks = [_alert_text(message, alert) for alert in message.alerts]
+    if changed := message_changes(message):
+        blocks.insert(0, "Since your last message:\n" + "\n".join(f"  - {c}" for c in changed))
     footer = f"-- oreradar, subscription {message.subscription}, delivery {message.delivery_id}"
     return "\n\n".join([*blocks, footer]) + "\n"
 
@@ -155,8 +161,8 @@ def _alert_text(message: Message, alert: AnyAlert) -> str:
     lines += [f"{label}: {value}" for label, value in facts(alert)]
     if link := link_of(alert):
         lines.append(f"Link: {link}")
-    if changed := changes_of(message, alert):
-        lines += ["", "What changed:"] + [f"  - {c}" for c in changed]
+    if changed := changes_of(alert):
+        lines += ["", "What this revision added:"] + [f"  - {c}" for c in changed]
     if spans := evidence_of(alert):
         lines += ["", "Evidence:"] + [f"  - {evidence_line(ev)}" for ev in spans]
     if sources := source_lines(alert):
@@ -168,6 +174,8 @@ def _alert_text(message: Message, alert: AnyAlert) -> str:
 
 def render_html(message: Message) -> str:
     body = "\n<hr>\n".join(_alert_html(message, alert) for alert in message.alerts)
+    if changed := message_changes(message):
+        body = "<p><b>Since your last message:</b></p><ul>" + "".join(f"<li>{_h(c)}</li>" for c in changed) + "</ul>\n" + body
     footer = f"<p style=\"color:#777;font-size:small\">oreradar · subscription {_h(message.subscription)} · delivery {_h(message.delivery_id)}</p>"
     return f"<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n{body}\n{footer}\n</body></html>\n"
 
@@ -178,8 +186,8 @@ def _alert_html(message: Message, alert: AnyAlert) -> str:
     head = f"<h2><a href=\"{_h(link, quote=True)}\">{title}</a></h2>" if link else f"<h2>{title}</h2>"
     rows = "".join(f"<tr><th align=\"left\">{_h(label)}</th><td>{_h(value)}</td></tr>" for label, value in facts(alert))
     parts = [head, f"<table>{rows}</table>"]
-    if changed := changes_of(message, alert):
-        parts.append("<h3>What changed</h3><ul>" + "".join(f"<li>{_h(c)}</li>" for c in changed) + "</ul>")
+    if changed := changes_of(alert):
+        parts.append("<h3>What this revision added</h3><ul>" + "".join(f"<li>{_h(c)}</li>" for c in changed) + "</ul>")
     if spans := evidence_of(alert):
         items = "".join(
             f"<li><mark>{_h(ev.text)}</mark> → {_h(ev.concept)} <small>({_h(ev.kind)}, {_h(ev.field)} {ev.start}-{ev.end})</small></li>"
@@ -221,20 +229,30 @@ def highlight_title(alert: AnyAlert, open_tag: str = "<mark>", close_tag: str = 
 # ---- Slack -----------------------------------------------------------------------------------
 
 def slack_payload(message: Message) -> dict[str, Any]:
-    """An incoming-webhook body: ``text`` (the notification's fallback) and ``blocks``."""
+    """An incoming-webhook body: ``text`` (the notification's fallback) and ``blocks``.
+
+    Slack refuses a message of more than 50 blocks, so alerts are added whole while they
+    fit, and one last block counts the rest.
+    """
     blocks: list[dict[str, Any]] = []
-    shown = message.alerts[:SLACK_MAX_ALERTS]
-    for alert in shown:
-        if blocks:
-            blocks.append({"type": "divider"})
-        blocks += _slack_alert(message, alert)
-    if len(message.alerts) > len(shown):
-        more = len(message.alerts) - len(shown)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"and {more} more alert(s) in this group"}]})
+    if changed := message_changes(message):
+        text = "*Since your last message*\n" + "\n".join(f"• {_s(c)}" for c in changed)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cap(text, 3000)}})
+    shown = 0
+    for alert in message.alerts:
+        more = [{"type": "divider"}] if shown else []
+        more += _slack_alert(alert)
+        if len(blocks) + len(more) > SLACK_MAX_BLOCKS - 1:  # keep one block for "and N more"
+            break
+        blocks += more
+        shown += 1
+    if shown < len(message.alerts):
+        rest = len(message.alerts) - shown
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"and {rest} more alert(s) in this group"}]})
     return {"text": subject(message, prefix="oreradar:"), "blocks": blocks}
 
 
-def _slack_alert(message: Message, alert: AnyAlert) -> list[dict[str, Any]]:
+def _slack_alert(alert: AnyAlert) -> list[dict[str, Any]]:
     emoji = _EMOJI.get(alert.severity or "", ":white_circle:")
     link = link_of(alert)
     title = _s(title_of(alert))
@@ -243,8 +261,8 @@ def _slack_alert(message: Message, alert: AnyAlert) -> list[dict[str, Any]]:
     fields = [{"type": "mrkdwn", "text": _cap(f"*{label}*\n{_s(value)}", 2000)} for label, value in facts(alert)]
     if fields:
         blocks.append({"type": "section", "fields": fields[:10]})
-    if changed := changes_of(message, alert):
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cap("*What changed*\n" + "\n".join(f"• {_s(c)}" for c in changed), 3000)}})
+    if changed := changes_of(alert):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cap("*What this revision added*\n" + "\n".join(f"• {_s(c)}" for c in changed), 3000)}})
     if spans := evidence_of(alert):
         text = "*Evidence*\n" + "\n".join(f"• `{_s(ev.text)}` → {_s(ev.concept)} _({ev.kind}, {ev.field})_" for ev in spans)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cap(text, 3000)}})
@@ -266,6 +284,8 @@ def telegram_html(message: Message, limit: int = 4096) -> str:
     """
     alerts = message.alerts
     parts: list[str] = []
+    if changed := message_changes(message):
+        parts.append("<b>Since your last message:</b>\n" + "\n".join(f"• {_h(_cap(c, 300))}" for c in changed[:10]))
     for index, alert in enumerate(alerts):
         block = _alert_telegram(message, alert)
         after = len(alerts) - index - 1
@@ -273,7 +293,7 @@ def telegram_html(message: Message, limit: int = 4096) -> str:
         if len("\n\n".join([*parts, block])) + len(tail) <= limit:
             parts.append(block)
             continue
-        if parts:
+        if index:
             dropped = len(alerts) - index
         else:
             parts.append(_alert_telegram(message, alert, brief=True))
@@ -293,8 +313,8 @@ def _alert_telegram(message: Message, alert: AnyAlert, *, brief: bool = False) -
     lines = [head] + [f"<b>{_h(label)}:</b> {_h(_cap(value, 300))}" for label, value in facts(alert)]
     if brief:
         return "\n".join(lines)
-    if changed := changes_of(message, alert):
-        lines += ["<b>What changed:</b>"] + [f"• {_h(c)}" for c in changed]
+    if changed := changes_of(alert):
+        lines += ["<b>What this revision added:</b>"] + [f"• {_h(c)}" for c in changed]
     if spans := evidence_of(alert):
         lines += ["<b>Evidence:</b>"] + [f"• <code>{_h(ev.text)}</code> → {_h(ev.concept)} <i>({ev.kind}, {ev.field})</i>" for ev in spans]
     if sources := source_lines(alert):
