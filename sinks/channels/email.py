@@ -79,11 +79,11 @@ class EmailChannel:
             return _by_code([r.code for r in exc.recipients], "all recipients refused: " + "; ".join(f"{r.recipient} {r.code} {r.message}" for r in exc.recipients))
         except aiosmtplib.SMTPAuthenticationError as exc:
             return _by_code([exc.code], f"SMTP authentication failed ({exc.code} {exc.message}): check ORERADAR_SMTP_USERNAME/PASSWORD")
-        except aiosmtplib.SMTPNotSupported as exc:  # no STARTTLS or AUTH on offer: a setting, not a moment
-            return Rejected(f"SMTP relay {relay.host}:{relay.port}: {exc} (ORERADAR_SMTP_STARTTLS=false only for a trusted local relay)")
         except aiosmtplib.SMTPResponseException as exc:
             return _by_code([exc.code], f"SMTP {exc.code} {exc.message}")
-        except (aiosmtplib.SMTPException, OSError) as exc:  # connect, timeout, disconnect, STARTTLS missing
+        except (aiosmtplib.SMTPException, OSError) as exc:  # connect, timeout, disconnect...
+            if _unsupported(exc):  # ...or no STARTTLS/AUTH on offer: a setting, not a moment
+                return Rejected(f"SMTP relay {relay.host}:{relay.port}: {exc} (ORERADAR_SMTP_STARTTLS=false only for a trusted local relay)")
             return RetryLater(f"{type(exc).__name__}: {exc}")
         if refused:
             # Some recipients took it; retrying would send it to them again. Say who did not.
@@ -99,3 +99,8 @@ def _by_code(codes: list[int], error: str) -> DeliveryResult:
     if any(400 <= code < 500 for code in codes):
         return RetryLater(error)
     return Rejected(error)
+
+
+def _unsupported(exc: BaseException) -> bool:
+    # aiosmtplib raises a bare SMTPException, not SMTPNotSupported, when STARTTLS is missing.
+    return isinstance(exc, aiosmtplib.SMTPNotSupported) or "extension not supported" in str(exc)
