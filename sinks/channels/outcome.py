@@ -83,9 +83,9 @@ def result_from_error(exc: Exception, *, redact_: Iterable[str] = ()) -> Deliver
     kind = type(exc).__name__
     detail = redact(str(exc), redact_)
     error = f"{kind}: {detail}" if detail else kind
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)):
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL, httpx.TooManyRedirects)):
         return Rejected(error)  # our URL or request is malformed: the same request fails forever
-    if isinstance(exc, httpx.TransportError):  # timeouts, refused, reset, proxy and remote protocol errors
+    if isinstance(exc, httpx.RequestError):  # timeouts, refused, reset, proxy, remote protocol, undecodable answer
         return RetryLater(error)
     raise exc  # a bug, not a delivery outcome: let the outbox's caller see it
 
@@ -102,6 +102,6 @@ async def post(
     secrets = tuple(redact_)
     try:
         response = await http.post(url, **request)
-    except (httpx.TransportError, httpx.InvalidURL) as exc:
+    except (httpx.RequestError, httpx.InvalidURL) as exc:
         return result_from_error(exc, redact_=secrets)
     return result_from_response(response, now=clock(), redact_=secrets)

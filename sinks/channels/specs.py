@@ -72,7 +72,10 @@ class WebhookSpec(_Spec):
     url: str
     secret_env: str | None = Field(None, pattern=_ENV_NAME)
 
-    _url = field_validator("url")(classmethod(lambda cls, v: _http_url(v)))
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return _http_url(v)
 
 
 class _UrlOrEnv(_Spec):
@@ -104,7 +107,10 @@ class TelegramSpec(_Spec):
     token_env: str = Field(pattern=_ENV_NAME)
     base_url: str = "https://api.telegram.org"
 
-    _base = field_validator("base_url")(classmethod(lambda cls, v: _http_url(v).rstrip("/")))
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, v: str) -> str:
+        return _http_url(v).rstrip("/")
 
 
 class EmailSpec(_Spec):
@@ -131,7 +137,10 @@ class AlertmanagerSpec(_Spec):
     resolve_after: float = Field(3600.0, gt=0, description="endsAt = now + this: a news event does not stay firing")
     labels: dict[str, str] = Field(default_factory=dict, description="static labels added to every alert, e.g. team")
 
-    _url = field_validator("url")(classmethod(lambda cls, v: _http_url(v).rstrip("/")))
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return _http_url(v).rstrip("/")
 
     @field_validator("resolve_after", mode="before")
     @classmethod
@@ -151,7 +160,10 @@ class JsonlSpec(_Spec):
     type: Literal["jsonl"]
     path: Path
 
-    _expand = field_validator("path")(classmethod(lambda cls, v: Path(v).expanduser()))
+    @field_validator("path")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser()
 
 
 class ConsoleSpec(_Spec):

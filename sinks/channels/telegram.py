@@ -51,7 +51,7 @@ class TelegramChannel:
         }
         try:
             response = await self._http.post(f"{self._base_url}/bot{token}/sendMessage", json=body)
-        except (httpx.TransportError, httpx.InvalidURL) as exc:
+        except (httpx.RequestError, httpx.InvalidURL) as exc:
             return result_from_error(exc, redact_=(token,))
         return result_from_response(response, now=self._clock(), redact_=(token,), retry_after=_body_retry_after(response))
 

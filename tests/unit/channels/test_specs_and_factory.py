@@ -102,3 +102,22 @@ def test_smtp_password_is_masked_in_the_settings_dump(tmp_path: Path) -> None:
 
 def test_durations() -> None:
     assert [parse_duration(v) for v in (90, "90s", "10m", "1h", "1.5h", "2d", "500ms")] == [90, 90, 600, 3600, 5400, 172800, 0.5]
+
+
+def test_libraries_that_log_urls_stay_quiet_even_when_debugging() -> None:
+    from oreradar.logs import logging_config
+
+    loggers = logging_config("DEBUG")["loggers"]
+    for name in ("httpx", "httpcore", "urllib3", "apprise", "aiosmtplib"):
+        assert loggers[name]["level"] == "WARNING", name
+
+
+def test_smtp_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORERADAR_SMTP_HOST", "relay.example.org")
+    monkeypatch.setenv("ORERADAR_SMTP_PORT", "2525")
+    monkeypatch.setenv("ORERADAR_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("ORERADAR_SMTP_PASSWORD", SECRET)
+    loaded = Settings.load()
+    assert (loaded.smtp_host, loaded.smtp_port, loaded.smtp_starttls) == ("relay.example.org", 2525, False)
+    assert loaded.smtp_password is not None and loaded.smtp_password.get_secret_value() == SECRET
+    assert SECRET not in str(loaded.as_dict()) and SECRET not in repr(loaded)
