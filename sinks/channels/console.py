@@ -1,6 +1,8 @@
-"""Console channel: one human line per alert, the line ``oreradar demo`` prints.
+"""Console channel: one human line per alert, the line ``oreradar demo`` prints, and the subscription.
 
-    ALERT HIGH | export_control | CN,KZ | tungsten | Beijing restricts tungsten exports
+    ALERT HIGH | export_control | CN,KZ | tungsten | Beijing restricts tungsten exports  → kz-desk
+    ALERT HIGH | export_control | CN,KZ,UZ | tungsten | ... (rev 2)  → kz-desk
+          changed since the last one: new country UZ
 
 (``ALERT`` is coloured by severity on a terminal.) Output goes through a rich Console,
 injected so tests can record it.
@@ -12,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sinks.channels.base import Delivered, DeliveryResult, Message
+from oreradar.records import Alert
 from sinks.channels.render import summary_line
 
 __all__ = ["ConsoleChannel", "console_line"]
@@ -37,7 +40,12 @@ class ConsoleChannel:
 
     async def send(self, message: Message) -> DeliveryResult:
         for alert in message.alerts:
-            self.console.print(console_line(summary_line(alert), alert.severity))
+            line = summary_line(alert)
+            if isinstance(alert, Alert) and alert.revision > 1:
+                line += f" (rev {alert.revision})"
+            self.console.print(console_line(line, alert.severity) + f"  [dim]→ {escape(message.subscription)}[/]")
+        if message.changes:
+            self.console.print(f"      [dim]changed since the last one:[/] {escape('; '.join(message.changes))}")
         return Delivered()
 
     async def aclose(self) -> None:

@@ -80,7 +80,7 @@ def build_channel(
     if isinstance(spec, AppriseSpec):
         return AppriseChannel(_url(spec.url, spec.url_env, env, where), name=spec.name, where=where)
     if isinstance(spec, JsonlSpec):
-        return JsonlChannel(spec.path, name=spec.name)
+        return JsonlChannel(spec.path or settings.alerts_path, name=spec.name)
     if isinstance(spec, ConsoleSpec):
         return ConsoleChannel(console, name=spec.name)
     raise ConfigError(f"{where}: no channel implements type {getattr(spec, 'type', '?')!r}")

@@ -158,12 +158,12 @@ class AlertmanagerSpec(_Spec):
 
 class JsonlSpec(_Spec):
     type: Literal["jsonl"]
-    path: Path
+    path: Path | None = Field(None, description="unset: the alerts file (ORERADAR_ALERTS_FILE)")
 
     @field_validator("path")
     @classmethod
-    def _expand(cls, v: Path) -> Path:
-        return v.expanduser()
+    def _expand(cls, v: Path | None) -> Path | None:
+        return v.expanduser() if v is not None else None
 
 
 class ConsoleSpec(_Spec):
