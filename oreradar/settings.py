@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from oreradar.errors import ConfigError
+from oreradar.records import SEVERITIES
 
 __all__ = ["Settings", "PACKAGE_ROOT", "DEFAULT_FEEDS_FILE", "SEEDS_DIR"]
 
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
     alert_min_severity: str = Field("low", description="least severity a relevant signal needs to become an alert")
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
+    prometheus_port: int = Field(9090, ge=1, le=65535, description="port of the Prometheus `oreradar monitor` starts")
+    alertmanager_port: int = Field(9093, ge=1, le=65535, description="port of the Alertmanager `oreradar monitor` starts")
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")
     sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")
@@ -65,8 +68,8 @@ class Settings(BaseSettings):
     @field_validator("alert_min_severity")
     @classmethod
     def _severity(cls, v: str) -> str:
-        if v not in ("low", "medium", "high", "critical"):
-            raise ValueError("ORERADAR_ALERT_MIN_SEVERITY must be low, medium, high or critical")
+        if v not in SEVERITIES:
+            raise ValueError(f"ORERADAR_ALERT_MIN_SEVERITY must be one of {', '.join(SEVERITIES)}")
         return v
 
     @field_validator("log_format")

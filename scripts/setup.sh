@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Everything oreradar needs on a fresh Debian machine, idempotent (fast when already done):
 #   - Java 17+ and Maven (Debian packages) for the local Apache Kafka,
-#   - prometheus-alertmanager (Debian package) for the alertmanager channel's test,
 #   - a virtualenv in .venv with oreradar and its test tools,
 #   - Apache Kafka's jars from Maven Central (deploy/kafka/pom.xml).
 set -euo pipefail
@@ -37,8 +36,10 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 "$PY" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
   || need+=(python3-dev)
-# a real Alertmanager for the alertmanager channel's integration test (tests start their own)
-command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+# Prometheus (with promtool) and Alertmanager (with amtool): `oreradar monitor`, the rule
+# tests and the dashboard-query proof run the real ones.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 [ "${#need[@]}" -eq 0 ] || apt_install "${need[@]}"
 
 if [ ! -x .venv/bin/python ]; then
