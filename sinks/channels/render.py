@@ -7,8 +7,9 @@
 
 Every format is built from the same few pieces (:func:`title_of`, :func:`facts`,
 :func:`evidence_of`, :func:`source_lines`, :func:`changes_of`), so a new field shows up
-in every channel by changing one function. A message may carry several alerts (a group);
-each is rendered in turn, most severe first is the routing's business, not ours.
+in every channel by changing one function. A message may carry several alerts (a group):
+they are rendered in the order the routing put them, and what changed for this
+subscriber since their last message (``message.changes``) is said once, above them.
 """
 
 from __future__ import annotations
@@ -149,14 +150,14 @@ def subject(message: Message, prefix: str = "[oreradar]") -> str:
 # ---- plain text ------------------------------------------------------------------------------
 
 def render_text(message: Message) -> str:
-    blocks = [_alert_text(message, alert) for alert in message.alerts]
+    blocks = [_alert_text(alert) for alert in message.alerts]
     if changed := message_changes(message):
         blocks.insert(0, "Since your last message:\n" + "\n".join(f"  - {c}" for c in changed))
     footer = f"-- oreradar, subscription {message.subscription}, delivery {message.delivery_id}"
     return "\n\n".join([*blocks, footer]) + "\n"
 
 
-def _alert_text(message: Message, alert: AnyAlert) -> str:
+def _alert_text(alert: AnyAlert) -> str:
     lines = [title_of(alert), "=" * min(len(title_of(alert)), 72)]
     lines += [f"{label}: {value}" for label, value in facts(alert)]
     if link := link_of(alert):
@@ -173,14 +174,14 @@ def _alert_text(message: Message, alert: AnyAlert) -> str:
 # ---- e-mail HTML -----------------------------------------------------------------------------
 
 def render_html(message: Message) -> str:
-    body = "\n<hr>\n".join(_alert_html(message, alert) for alert in message.alerts)
+    body = "\n<hr>\n".join(_alert_html(alert) for alert in message.alerts)
     if changed := message_changes(message):
         body = "<p><b>Since your last message:</b></p><ul>" + "".join(f"<li>{_h(c)}</li>" for c in changed) + "</ul>\n" + body
     footer = f"<p style=\"color:#777;font-size:small\">oreradar · subscription {_h(message.subscription)} · delivery {_h(message.delivery_id)}</p>"
     return f"<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n{body}\n{footer}\n</body></html>\n"
 
 
-def _alert_html(message: Message, alert: AnyAlert) -> str:
+def _alert_html(alert: AnyAlert) -> str:
     title = highlight_title(alert)
     link = link_of(alert)
     head = f"<h2><a href=\"{_h(link, quote=True)}\">{title}</a></h2>" if link else f"<h2>{title}</h2>"
@@ -256,7 +257,7 @@ def _slack_alert(alert: AnyAlert) -> list[dict[str, Any]]:
     emoji = _EMOJI.get(alert.severity or "", ":white_circle:")
     link = link_of(alert)
     title = _s(title_of(alert))
-    heading = f"{emoji} *<{_s(link)}|{title}>*" if link else f"{emoji} *{title}*"
+    heading = f"{emoji} *{_slack_link(link, title_of(alert))}*" if link else f"{emoji} *{title}*"
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": _cap(heading, 3000)}}]
     fields = [{"type": "mrkdwn", "text": _cap(f"*{label}*\n{_s(value)}", 2000)} for label, value in facts(alert)]
     if fields:
@@ -267,7 +268,7 @@ def _slack_alert(alert: AnyAlert) -> list[dict[str, Any]]:
         text = "*Evidence*\n" + "\n".join(f"• `{_s(ev.text)}` → {_s(ev.concept)} _({ev.kind}, {ev.field})_" for ev in spans)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cap(text, 3000)}})
     if sources := source_lines(alert):
-        items = [f"<{_s(url)}|{_s(desc)}>" if url else _s(desc) for desc, url in sources[:10]]
+        items = [_slack_link(url, desc) if url else _s(desc) for desc, url in sources[:10]]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cap(item, 2000)} for item in items]})
     if link:
         blocks.append({"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Open the report"}, "url": link[:3000]}]})
@@ -287,7 +288,7 @@ def telegram_html(message: Message, limit: int = 4096) -> str:
     if changed := message_changes(message):
         parts.append("<b>Since your last message:</b>\n" + "\n".join(f"• {_h(_cap(c, 300))}" for c in changed[:10]))
     for index, alert in enumerate(alerts):
-        block = _alert_telegram(message, alert)
+        block = _alert_telegram(alert)
         after = len(alerts) - index - 1
         tail = f"\n\n<i>and {after} more alert(s)</i>" if after else ""
         if len("\n\n".join([*parts, block])) + len(tail) <= limit:
@@ -296,7 +297,7 @@ def telegram_html(message: Message, limit: int = 4096) -> str:
         if index:
             dropped = len(alerts) - index
         else:
-            parts.append(_alert_telegram(message, alert, brief=True))
+            parts.append(_alert_telegram(alert, brief=True))
             dropped = after
         if dropped:
             parts.append(f"<i>and {dropped} more alert(s)</i>")
@@ -305,7 +306,7 @@ def telegram_html(message: Message, limit: int = 4096) -> str:
     return text if len(text) <= limit else _h(_cap(subject(message, prefix=""), limit // 2))
 
 
-def _alert_telegram(message: Message, alert: AnyAlert, *, brief: bool = False) -> str:
+def _alert_telegram(alert: AnyAlert, *, brief: bool = False) -> str:
     emoji = {"critical": "🔴", "high": "🟠", "medium": "🟡"}.get(alert.severity or "", "⚪")
     link = link_of(alert)
     title = _h(_cap(title_of(alert), 300))
@@ -362,6 +363,11 @@ def _h(text: str | None, quote: bool = False) -> str:
 def _s(text: str | None) -> str:
     """Slack mrkdwn escaping: only &, < and > are control characters."""
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_link(url: str, label: str) -> str:
+    # "|" ends a Slack link's URL part and cannot be escaped: in a label it becomes a look-alike.
+    return f"<{_s(url)}|{_s(label).replace('|', '¦')}>"
 
 
 def _cap(text: str, limit: int) -> str:

@@ -112,3 +112,9 @@ def test_trend_alerts_render_in_every_format() -> None:
     m = message(trend_alert())
     for rendered in (render_text(m), render_html(m), telegram_html(m), repr(slack_payload(m))):
         assert "KZ" in rendered and "uranium" in rendered and "baseline 1.5/h" in rendered
+
+
+def test_slack_link_labels_cannot_end_the_link_early() -> None:
+    alert = story_alert().model_copy(update={"title": "Prices | tungsten up"})
+    heading = slack_payload(message(alert))["blocks"][0]["text"]["text"]
+    assert heading.count("|") == 1 and heading.endswith("|Prices ¦ tungsten up>*")
