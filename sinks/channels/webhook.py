@@ -76,6 +76,7 @@ class WebhookChannel:
         timestamp = str(int(self._clock()))
         headers = {
             "Content-Type": "application/json",
+            "User-Agent": f"oreradar-webhook/{PAYLOAD_VERSION}",
             "Idempotency-Key": message.delivery_id,
             "X-Oreradar-Timestamp": timestamp,
         }
