@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PipelineMetrics",
+    "shared_pipeline_metrics",
     "FeedMetrics",
     "LatencyMetrics",
     "DeliveryMetrics",
@@ -84,6 +85,17 @@ class PipelineMetrics:
             ["stage"],
             registry=registry,
         )
+
+
+_SHARED: dict[int, PipelineMetrics] = {}
+
+
+def shared_pipeline_metrics(registry: CollectorRegistry = REGISTRY) -> PipelineMetrics:
+    """One PipelineMetrics per registry, for code that may run more than once in a process
+    (prometheus-client refuses to register the same names twice)."""
+    if id(registry) not in _SHARED:
+        _SHARED[id(registry)] = PipelineMetrics(registry)
+    return _SHARED[id(registry)]
 
 
 def serve_metrics(port: int | None, registry: CollectorRegistry = REGISTRY) -> None:

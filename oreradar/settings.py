@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     log_format: str = Field("text", description="text or json")
     sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")
     sasl_username: str | None = None
+    # The email channel's SMTP relay (sinks/channels/email.py); only read when a subscription has an email channel.
+    smtp_host: str | None = Field(None, description="SMTP relay for email channels")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_from: str = Field("oreradar@localhost", description="From: address of alert emails")
+    smtp_starttls: bool = Field(True, description="require STARTTLS (false only for a local relay)")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
 
     @field_validator("state_dir", "feeds_file", "subscriptions_file", "alerts_file")
     @classmethod
