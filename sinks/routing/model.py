@@ -14,7 +14,6 @@ own keys): the channels package validates its own options when it builds the cha
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,14 +179,13 @@ def _check_channel(spec: dict[str, Any]) -> dict[str, Any]:
                 f"a literal {key!r} in the file; put it in an environment variable and write "
                 f"`{key}_env: VARIABLE_NAME` instead"
             )
-    # When the channels package provides its spec models, each type's own options are checked too.
-    parse_channel_spec = getattr(importlib.import_module("sinks.channels"), "parse_channel_spec", None)
-    if parse_channel_spec is None:
-        return spec
+    # Each type's own options (url, to, chat_id...) are the channels package's to check.
+    from sinks.channels.specs import parse_channel_spec
+
     try:
         parse_channel_spec(spec)
     except ConfigError as exc:
-        raise ValueError(str(exc)) from exc
+        raise ValueError(str(exc).replace("Value error, ", "")) from exc
     return spec
 
 

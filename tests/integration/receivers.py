@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -18,6 +20,7 @@ class Received:
     idempotency_key: str
     body: dict[str, Any]
     status: int
+    signature_ok: bool | None  # None when the receiver has no secret to check against
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Receiver:
 
     answer: Any = None
     delay: float = 0.0
+    secret: bytes | None = None  # verify X-Oreradar-Signature the way the README tells receivers to
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -34,12 +38,18 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = json.loads(raw or b"{}")
+                signature_ok = None
+                if receiver.secret is not None:
+                    stamp = self.headers.get("X-Oreradar-Timestamp", "")
+                    expected = "sha256=" + hmac.new(receiver.secret, stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+                    signature_ok = hmac.compare_digest(expected, self.headers.get("X-Oreradar-Signature", ""))
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 status, headers = receiver.answer(self.path) if receiver.answer else (200, {})
                 with receiver.lock:
-                    receiver.requests.append(Received(self.path, self.headers.get("Idempotency-Key", ""), body, status))
+                    receiver.requests.append(Received(self.path, self.headers.get("Idempotency-Key", ""), body, status, signature_ok))
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)

@@ -65,11 +65,11 @@ def publish(settings: Settings, alerts: list[Alert]) -> None:
 class Dispatchers:
     """`oreradar alerts` processes sharing one consumer group and one subscriptions file."""
 
-    def __init__(self, settings: Settings, tmp_path: Path, subs_yaml: str, group: str):
+    def __init__(self, settings: Settings, tmp_path: Path, subs_yaml: str, group: str, **env: str):
         self.subs = tmp_path / "subscriptions.yaml"
         self.subs.write_text(subs_yaml)
         self.group = group
-        self.env = settings_env(settings, ORERADAR_CONSUMER_GROUP=group, ORERADAR_SUBSCRIPTIONS_FILE=str(self.subs))
+        self.env = settings_env(settings, ORERADAR_CONSUMER_GROUP=group, ORERADAR_SUBSCRIPTIONS_FILE=str(self.subs), **env)
         self.tmp = tmp_path
         self.procs: list[subprocess.Popen[bytes]] = []
 
@@ -94,11 +94,11 @@ class Dispatchers:
 
 
 @pytest.fixture
-def dispatchers(kafka_settings: Settings, tmp_path: Path) -> Iterator[Callable[[str], Dispatchers]]:
+def dispatchers(kafka_settings: Settings, tmp_path: Path) -> Iterator[Callable[..., Dispatchers]]:
     made: list[Dispatchers] = []
 
-    def make(subs_yaml: str) -> Dispatchers:
-        d = Dispatchers(kafka_settings, tmp_path, subs_yaml, group="it-" + uuid.uuid4().hex[:8])
+    def make(subs_yaml: str, **env: str) -> Dispatchers:
+        d = Dispatchers(kafka_settings, tmp_path, subs_yaml, group="it-" + uuid.uuid4().hex[:8], **env)
         made.append(d)
         return d
 
@@ -133,9 +133,10 @@ def cli(settings: Settings, *args: str, group: str = "cli") -> subprocess.Comple
 
 
 def test_receiver_down_then_up_is_delivered_once_while_another_channel_delivers_on_time(
-    kafka_settings: Settings, dispatchers: Callable[[str], Dispatchers], receiver: Receiver, token: str, tmp_path: Path,
+    kafka_settings: Settings, dispatchers: Callable[..., Dispatchers], receiver: Receiver, token: str, tmp_path: Path,
 ) -> None:
     state = {"up": False}
+    receiver.secret = b"it-hook-secret"
     receiver.answer = lambda path: (
         (404, {}) if path == "/gone" else (200, {}) if state["up"] else (503, {"Retry-After": "1"})
     )
@@ -145,13 +146,13 @@ subscriptions:
   - name: desk-{token}
     match: {{keywords: ["{token}"], commodities: [tungsten]}}
     channels:
-      - {{type: webhook, url: "{receiver.url}/hook"}}
+      - {{type: webhook, url: "{receiver.url}/hook", secret_env: IT_HOOK_SECRET}}
       - {{type: jsonl, path: "{out}"}}
   - name: gone-{token}
     match: {{keywords: ["{token}"], commodities: [uranium]}}
     channels: [{{type: webhook, url: "{receiver.url}/gone"}}]
 delivery: {{max_attempts: 30, backoff: 200ms, max_backoff: 1s}}
-""")
+""", IT_HOOK_SECRET="it-hook-secret")
     d.start()
     first = alert(token, "a")
     publish(kafka_settings, [first, alert(token, "u", commodities=("uranium",))])
@@ -165,6 +166,8 @@ delivery: {{max_attempts: 30, backoff: 200ms, max_backoff: 1s}}
     hooks = receiver.all("/hook")
     assert len(receiver.ok("/hook")) == 1, "delivered once"
     assert len({r.idempotency_key for r in hooks}) == 1, "the same Idempotency-Key on every retry"
+    assert all(r.signature_ok for r in hooks), "every attempt signed with the subscription's secret"
+    assert "it-hook-secret" not in d.logs()
     assert receiver.ok("/hook")[0].body["alerts"][0]["alert_id"] == first.alert_id
     assert out.read_text().count(first.alert_id) == 1
     # The permanent 404 went to the dead-letter topic with its error, and the log says so.
@@ -180,7 +183,7 @@ delivery: {{max_attempts: 30, backoff: 200ms, max_backoff: 1s}}
 
 
 def test_sigkill_mid_batch_then_restart_loses_nothing_and_resends_nothing(
-    kafka_settings: Settings, dispatchers: Callable[[str], Dispatchers], receiver: Receiver, token: str,
+    kafka_settings: Settings, dispatchers: Callable[..., Dispatchers], receiver: Receiver, token: str,
 ) -> None:
     receiver.delay = 0.15
     d = dispatchers(f"""
@@ -214,7 +217,7 @@ subscriptions:
 
 
 def test_two_dispatchers_in_one_group_neither_lose_nor_repeat(
-    kafka_settings: Settings, dispatchers: Callable[[str], Dispatchers], receiver: Receiver, token: str,
+    kafka_settings: Settings, dispatchers: Callable[..., Dispatchers], receiver: Receiver, token: str,
 ) -> None:
     d = dispatchers(f"""
 subscriptions:
@@ -240,7 +243,7 @@ subscriptions:
 
 
 def test_silence_and_inhibition_end_to_end(
-    kafka_settings: Settings, dispatchers: Callable[[str], Dispatchers], token: str, tmp_path: Path,
+    kafka_settings: Settings, dispatchers: Callable[..., Dispatchers], token: str, tmp_path: Path,
 ) -> None:
     out = tmp_path / "out.jsonl"
     d = dispatchers(f"""
