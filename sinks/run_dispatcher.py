@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from oreradar.consumer_lag import ConsumerLagExporter
+from oreradar.errors import BrokerError
 from oreradar.kafka_admin import ensure_topics, wait_for_cluster
 from oreradar.metrics import DeliveryMetrics, PipelineMetrics, initialise_stage, register_build_info, serve_metrics
 from oreradar.settings import Settings
@@ -111,7 +112,13 @@ async def _run(settings: Settings, subs: Subscriptions, stop: threading.Event) -
             await follower.poll(0)
             if not batches:
                 continue
-            offsets = await dispatcher.handle_batch(batches)
+            try:
+                offsets = await dispatcher.handle_batch(batches)
+            except KafkaError as exc:
+                # The consumer is past records whose deliveries are not recorded: stop without
+                # committing, so a restart (or the group's next member) reads them again.
+                raise BrokerError(f"could not record deliveries on Kafka ({exc}); stopping so that the "
+                                  "uncommitted alerts are read again on restart") from exc
             if offsets:
                 try:
                     await consumer.commit(offsets)
