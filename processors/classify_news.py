@@ -50,7 +50,7 @@ def register(
             metrics.last_item.labels(stage=STAGE).set_to_current_time()
             if outcome.dead is not None:
                 await topics.deadletter.send(key=event.key, value=outcome.dead.to_json())
-                metrics.dropped.labels(stage=STAGE, reason="invalid_record").inc()
+                metrics.dropped.labels(stage=STAGE, reason=outcome.drop_reason or "invalid_record").inc()
                 log.warning("dead-lettered %s:%s@%s: %s", msg.topic, msg.partition, msg.offset, outcome.dead.reason)
                 continue
             signal = outcome.signal

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from faust.worker import Worker
 
 from oreradar.kafka_admin import ensure_topics, wait_for_cluster
 from oreradar.logs import logging_config
 from oreradar.metrics import PipelineMetrics, serve_metrics
+from oreradar.records import NewsItem, Signal
 from oreradar.settings import Settings
 from processors import classify_news
 from processors.app import build_app
@@ -18,15 +20,17 @@ __all__ = ["run_worker"]
 log = logging.getLogger(__name__)
 
 
-def run_worker(settings: Settings) -> None:
+def run_worker(settings: Settings, classify: Callable[[NewsItem], Signal] | None = None) -> None:
+    """Run until SIGTERM/SIGINT; ``classify`` defaults to the shipped classifier (tests pass a faulty one)."""
     from processors.classifier import Classifier
 
     wait_for_cluster(settings)
     ensure_topics(settings)
-    classifier = Classifier.default()  # load before joining the group: no stall on the first record
+    if classify is None:
+        classify = Classifier.default().classify  # load before joining the group: no stall on the first record
     app, topics = build_app(settings)
     metrics = PipelineMetrics()
-    classify_news.register(app, topics, classifier.classify, metrics, min_severity=settings.alert_min_severity)
+    classify_news.register(app, topics, classify, metrics, min_severity=settings.alert_min_severity)
     serve_metrics(settings.metrics_port_for("worker"))
     log.info("worker: consuming %s from %s", topics.raw.get_topic_name(), settings.bootstrap)
     # Worker handles SIGINT/SIGTERM itself and stops the agents cleanly.

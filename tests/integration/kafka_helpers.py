@@ -14,7 +14,10 @@ from typing import Any
 from oreradar.kafka_admin import kafka_client_config, producer_config
 from oreradar.settings import Settings
 
-__all__ = ["free_port", "consume_topic", "send_raw", "settings_env", "start_oreradar"]
+__all__ = [
+    "free_port", "consume_topic", "send_raw", "settings_env", "start_oreradar", "keys_on", "scrape", "stop_process",
+    "start_module",
+]
 
 
 def free_port() -> int:
@@ -77,3 +80,54 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
 def start_oreradar(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log = log_path.open("wb")
     return subprocess.Popen([sys.executable, "-m", "oreradar", *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def keys_on(settings: Settings, topic: str, wanted: set[str], *, timeout: float = 120.0) -> dict[str, Any]:
+    """The first record of each wanted key on ``topic`` (from the beginning); returns what came in time."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        topic, auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_bytes=32 * 1024 * 1024,
+        **kafka_client_config(settings),
+    )
+    found: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not wanted.issubset(found):
+            for batch in consumer.poll(timeout_ms=500).values():
+                for record in batch:
+                    key = record.key.decode("utf-8", "replace") if record.key else ""
+                    if key in wanted:
+                        found.setdefault(key, record)
+    finally:
+        consumer.close()
+    return found
+
+
+def scrape(port: int, timeout: float = 10.0) -> str:
+    """The /metrics text of a process (empty when it does not answer in time)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as resp:
+                return resp.read().decode()
+        except OSError:
+            time.sleep(0.3)
+    return ""
+
+
+def stop_process(proc: subprocess.Popen[bytes], sig: int = 15, timeout: float = 30.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def start_module(module: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    log = log_path.open("wb")
+    return subprocess.Popen([sys.executable, "-m", module], env=env, stdout=log, stderr=subprocess.STDOUT)
