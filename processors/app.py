@@ -14,10 +14,24 @@ from dataclasses import dataclass
 
 import faust
 
+from oreradar.kafka_admin import Replication
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_DEADLETTER, NEWS_RAW, NEWS_SIGNALS
 
-__all__ = ["Topics", "build_app"]
+__all__ = ["Topics", "build_app", "ReplicatedTopic"]
+
+NO_REPLICATION = Replication.for_brokers(1)
+
+
+class ReplicatedTopic(faust.Topic):
+    """A Faust topic that, when Faust creates it (changelogs, the assignor's leader topic,
+    repartitions), asks for the min.insync.replicas its replication factor calls for:
+    faust has no app-wide setting for topic configs, only ``topic_replication_factor``."""
+
+    async def declare(self) -> None:
+        factor = self.replicas or self.app.conf.topic_replication_factor or 1
+        self.config = {**Replication.for_brokers(factor).topic_config(), **(self.config or {})}
+        await super().declare()
 
 
 @dataclass(frozen=True)
@@ -28,14 +42,19 @@ class Topics:
     deadletter: faust.TopicT
 
 
-def build_app(settings: Settings) -> tuple[faust.App, Topics]:
-    """The worker app and its topics (agent unit tests use it as is: test_context never connects)."""
+def build_app(settings: Settings, replication: Replication = NO_REPLICATION) -> tuple[faust.App, Topics]:
+    """The worker app and its topics (agent unit tests use it as is: test_context never connects).
+
+    ``replication``: how the topics Faust creates itself are replicated; the worker passes
+    :func:`oreradar.kafka_admin.cluster_replication` (3 copies on a 3-node cluster).
+    """
     app = faust.App(
         f"{settings.consumer_group}-worker",
         broker=f"kafka://{settings.bootstrap}",
         store="memory://",
         topic_partitions=settings.partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=replication.factor,
+        Topic=ReplicatedTopic,
         # At-least-once: faust's exactly_once has open bugs; the dispatcher dedupes by alert_id.
         processing_guarantee="at_least_once",
         producer_acks=-1,
