@@ -138,7 +138,7 @@ def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> l
     """Create the missing topics with ORERADAR_PARTITIONS partitions, replicated as
     :func:`cluster_replication` says; return those created."""
     from kafka.admin import NewTopic
-    from kafka.errors import TopicAlreadyExistsError
+    from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
     replication = cluster_replication(settings)
     admin = _admin(settings)
@@ -155,6 +155,12 @@ def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> l
             except TopicAlreadyExistsError:
                 pass  # created meanwhile by another process: fine
         if missing:
+            # Created is not yet usable: on a cluster every broker must learn the topic and
+            # each partition elect a leader before the first produce or describe sees it.
+            try:
+                admin.wait_for_topics(missing, timeout_ms=30000)
+            except KafkaTimeoutError as exc:
+                raise BrokerError(f"topics created on {settings.bootstrap} but not ready: {exc}") from exc
             log.info("created topics %s (replication %d, min.insync.replicas %d)",
                      ", ".join(missing), replication.factor, replication.min_insync)
         return missing

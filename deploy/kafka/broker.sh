@@ -128,6 +128,11 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=168
 PROPS
+  if [ "$NODES" -gt 1 ]; then
+    # N JVMs share one machine and run with small heaps: the log cleaner's 128 MiB default
+    # dedupe buffer alone made a 256m node fail its start with OutOfMemoryError.
+    echo "log.cleaner.dedupe.buffer.size=16777216" >>"$dir/server.properties"
+  fi
 }
 
 JAVA_CMD=(java -Xmx"$HEAP" -Xms128m -XX:+UseG1GC -Djava.awt.headless=true
@@ -166,6 +171,8 @@ launch_node() {
   echo $! >"$dir/broker.pid"
 }
 
+others_hint() { [ "$NODES" -eq 1 ] || printf '; the other nodes may still run: `oreradar broker stop` stops them'; }
+
 # Wait until node I accepts connections (a node of a cluster does so once a controller
 # quorum has formed, so every node is launched before any is waited for).
 wait_node() {
@@ -173,10 +180,10 @@ wait_node() {
   until port_open "$port"; do
     if ! running_pid "$node" >/dev/null; then
       tail -n 30 "$dir/logs/stdout.log" >&2 || true
-      die "node $node exited during start-up (full log: $dir/logs/server.log)"
+      die "node $node exited during start-up (full log: $dir/logs/server.log)$(others_hint)"
     fi
     if [ "$waited" -ge "$START_TIMEOUT" ]; then
-      die "node $node did not accept connections on $port within ${START_TIMEOUT}s (log: $dir/logs/server.log)"
+      die "node $node did not accept connections on $port within ${START_TIMEOUT}s (log: $dir/logs/server.log)$(others_hint)"
     fi
     sleep 1; waited=$((waited + 1))
   done

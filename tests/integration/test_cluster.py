@@ -50,8 +50,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         consumer_group=GROUP_PREFIX,
         metrics_port=0,
     )
-    broker_command(settings, "start", nodes=NODES)
     try:
+        broker_command(settings, "start", nodes=NODES)
         wait_for_cluster(settings, timeout=120)
         ensure_topics(settings)
         yield settings
