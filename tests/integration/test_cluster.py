@@ -172,6 +172,16 @@ def coordinator_node(settings: Settings, group: str) -> int:
     return next(p["leader_id"] for p in offsets["partitions"] if p["partition_index"] == partition)
 
 
+class Phases:
+    """Prints where a test's time goes (seconds since it began), for the -s output."""
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        print(f"[{time.monotonic() - self.began:6.1f}s] {name}")
+
+
 def start_workers(settings: Settings, logs: Path, count: int) -> list[subprocess.Popen[bytes]]:
     return [start_oreradar(["worker"], settings_env(settings), logs / f"worker{i + 1}.log") for i in range(count)]
 
@@ -180,14 +190,10 @@ def two_workers_lose_one(settings: Settings, logs: Path, sig: int) -> None:
     """Two workers share news.raw; the first half of the items is replayed, one worker gets
     ``sig`` while they work on it, the second half follows: every item is decided."""
     tag = uuid.uuid4().hex[:8]
-    first = write_items(logs / "first.jsonl", 1500, f"{tag}-a")
-    second = write_items(logs / "second.jsonl", 1500, f"{tag}-b")
+    first = write_items(logs / "first.jsonl", 1000, f"{tag}-a")
+    second = write_items(logs / "second.jsonl", 1000, f"{tag}-b")
     workers = start_workers(settings, logs, 2)
-    began = time.monotonic()
-
-    def phase(name: str) -> None:  # where the time goes, in the test's output
-        print(f"[{time.monotonic() - began:6.1f}s] {name}")
-
+    phase = Phases()
     try:
         shares = wait_for_assignment(settings, members=2)
         phase(f"two workers share news.raw: {shares}")
@@ -248,11 +254,13 @@ def test_a_broker_node_killed_mid_replay_loses_nothing(cluster: Settings, logs: 
     from kafka.admin import ConfigResource, ConfigResourceType
 
     tag = uuid.uuid4().hex[:8]
-    first = write_items(logs / "first.jsonl", 3000, f"{tag}-a")
+    first = write_items(logs / "first.jsonl", 2000, f"{tag}-a")
     second = write_items(logs / "second.jsonl", 1000, f"{tag}-b")
     workers = start_workers(cluster, logs, 2)
+    phase = Phases()
     try:
         wait_for_assignment(cluster, members=2)
+        phase("two workers share news.raw")
         # Faust created its own topics with the cluster's replication too.
         admin = _admin(cluster)
         try:
@@ -271,14 +279,17 @@ def test_a_broker_node_killed_mid_replay_loses_nothing(cluster: Settings, logs: 
         early = decided(cluster, set(first), at_least=100)
         assert len(early) >= 100, "the workers did not start deciding"
         subprocess.run(["kill", "-KILL", str(pid)], check=True)
+        phase(f"{len(early)} decided; node {victim} (coordinator of {WORKER_GROUP}) SIGKILLed")
         finish_replay(proc, logs / "replay-first.log", len(first))
         # A new producer bootstraps from the nodes that are left.
         proc = replay(cluster, logs / "second.jsonl", logs / "replay-second.log")
         finish_replay(proc, logs / "replay-second.log", len(second))
+        phase("both halves published")
 
         everything = set(first) | set(second)
         missing = everything - decided(cluster, everything)
         assert not missing, f"{len(missing)} of {len(everything)} items never decided, e.g. {sorted(missing)[:5]}"
+        phase("every item decided")
         assert all(worker.poll() is None for worker in workers), "a worker died with the broker node"
     finally:
         for worker in workers:
@@ -289,6 +300,7 @@ def test_a_broker_node_killed_mid_replay_loses_nothing(cluster: Settings, logs: 
     assert started.returncode == 0
     status = subprocess.run([sys.executable, "-m", "oreradar", "broker", "status"], env=env)
     assert status.returncode == 0
+    phase(f"node {victim} back")
 
 
 def test_a_worker_killed_by_sigkill_loses_nothing(cluster: Settings, logs: Path) -> None:
