@@ -56,23 +56,29 @@ def broker() -> None:
 
 
 @broker.command("start")
-def broker_start() -> None:
-    """Start the local broker; returns once it accepts connections."""
+@click.option("--nodes", type=click.IntRange(1, 9), default=None,
+              help="a local KRaft cluster of N nodes (node i on ORERADAR_BROKER_PORT+2i); default 1")
+@click.option("--node", type=click.IntRange(0, 8), default=None, help="start only node N (0-based) of the cluster")
+def broker_start(nodes: int | None, node: int | None) -> None:
+    """Start the local broker (or cluster); returns once it accepts connections."""
     from oreradar.kafka_admin import ensure_topics, wait_for_cluster
     from oreradar.local_broker import broker_command
 
     settings = _settings()
-    broker_command(settings, "start")
+    broker_command(settings, "start", nodes=nodes, node=node)
+    if nodes and not settings.broker_nodes:
+        settings = settings.model_copy(update={"broker_nodes": nodes})
     wait_for_cluster(settings)
     ensure_topics(settings)
 
 
 @broker.command("stop")
-def broker_stop() -> None:
-    """Stop the local broker cleanly."""
+@click.option("--node", type=click.IntRange(0, 8), default=None, help="stop only node N (0-based) of the cluster")
+def broker_stop(node: int | None) -> None:
+    """Stop the local broker (every node, or one) cleanly."""
     from oreradar.local_broker import broker_command
 
-    broker_command(_settings(), "stop")
+    broker_command(_settings(), "stop", node=node)
 
 
 @broker.command("status")

@@ -17,7 +17,8 @@ from oreradar.settings import Settings
 from oreradar.topics import ALL_TOPICS
 
 __all__ = [
-    "ensure_topics", "wait_for_cluster", "kafka_client_config", "producer_config",
+    "ensure_topics", "wait_for_cluster", "kafka_client_config", "producer_config", "replication_factor",
+    "topic_configs",
     "PRODUCER_LINGER_MS", "PRODUCER_BATCH_BYTES",
 ]
 
@@ -98,23 +99,44 @@ def wait_for_cluster(settings: Settings, timeout: float = 60.0) -> None:
             time.sleep(0.5)
 
 
+def replication_factor(settings: Settings) -> int:
+    """Copies of each topic: min(3, nodes), the nodes of the local cluster or those the
+    existing cluster reports. Faust's own topics follow the same figure (processors.app)."""
+    if settings.local_broker:
+        return min(3, settings.local_nodes)
+    admin = _admin(settings)
+    try:
+        return min(3, max(1, len(admin.describe_cluster()["brokers"])))
+    finally:
+        admin.close()
+
+
+def topic_configs(replication: int) -> dict[str, str]:
+    """With 3 copies a write needs 2 in sync (acks=all): one node may fail, nothing acked is lost."""
+    return {"min.insync.replicas": "2"} if replication >= 3 else {}
+
+
 def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> list[str]:
-    """Create the missing topics with ORERADAR_PARTITIONS partitions; return those created."""
+    """Create the missing topics with ORERADAR_PARTITIONS partitions and the cluster's
+    replication (see replication_factor); return those created."""
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
+    replication = replication_factor(settings)
     admin = _admin(settings)
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics if t not in existing]
-        replication = 1 if settings.local_broker else min(3, max(1, len(admin.describe_cluster()["brokers"])))
         for name in missing:
             try:
-                admin.create_topics([NewTopic(name, num_partitions=settings.partitions, replication_factor=replication)])
+                admin.create_topics([NewTopic(
+                    name, num_partitions=settings.partitions, replication_factor=replication,
+                    topic_configs=topic_configs(replication),
+                )])
             except TopicAlreadyExistsError:
                 pass  # created meanwhile by another process: fine
         if missing:
-            log.info("created topics %s", ", ".join(missing))
+            log.info("created topics %s (replication %d)", ", ".join(missing), replication)
         return missing
     finally:
         admin.close()

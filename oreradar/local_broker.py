@@ -20,6 +20,8 @@ BROKER_SCRIPT = PACKAGE_ROOT / "deploy" / "kafka" / "broker.sh"
 
 def _env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
+    if settings.broker_nodes:
+        env["ORERADAR_BROKER_NODES"] = str(settings.broker_nodes)
     env.update(
         ORERADAR_BROKER_PORT=str(settings.broker_port),
         ORERADAR_STATE_DIR=str(settings.state_dir),
@@ -29,13 +31,20 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def broker_command(settings: Settings, action: str, *, check: bool = True) -> int:
-    """Run ``broker.sh ACTION``; its messages go straight to stderr."""
+def broker_command(
+    settings: Settings, action: str, *, check: bool = True, nodes: int | None = None, node: int | None = None
+) -> int:
+    """Run ``broker.sh ACTION [--nodes N] [--node I]``; its messages go straight to stderr."""
     if not BROKER_SCRIPT.is_file():
         raise BrokerError(f"{BROKER_SCRIPT} is missing; oreradar must run from a checkout (pip install -e .)")
-    proc = subprocess.run(["bash", str(BROKER_SCRIPT), action], env=_env(settings), check=False)
+    args = ["bash", str(BROKER_SCRIPT), action]
+    if nodes is not None:
+        args += ["--nodes", str(nodes)]
+    if node is not None:
+        args += ["--node", str(node)]
+    proc = subprocess.run(args, env=_env(settings), check=False)
     if check and proc.returncode != 0:
-        raise BrokerError(f"`{BROKER_SCRIPT.name} {action}` failed (exit {proc.returncode}); see its message above")
+        raise BrokerError(f"`{' '.join(args[2:])}` failed (exit {proc.returncode}); see its message above")
     return proc.returncode
 
 

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = Field(None, description="bootstrap servers of an existing cluster; unset = local broker")
     broker_port: int = Field(9092, ge=1, le=65535, description="port of the local broker")
     broker_heap: str = Field("512m", description="JVM heap of the local broker")
+    broker_nodes: int | None = Field(
+        None, ge=1, description="nodes of the local cluster; default what `broker start --nodes` made, else 1"
+    )
     state_dir: Path = Field(Path("~/.local/state/oreradar"), description="broker data, feed and delivery state")
     feeds_file: Path = Field(DEFAULT_FEEDS_FILE, description="the feeds catalogue")
     feeds_allow_hosts: str = Field("", description="hosts/CIDRs exempt from the private-address refusal")
@@ -104,8 +107,23 @@ class Settings(BaseSettings):
         return not self.kafka_bootstrap
 
     @property
+    def local_nodes(self) -> int:
+        """Nodes of the local cluster: ORERADAR_BROKER_NODES, else what `oreradar broker start
+        --nodes N` recorded in the state folder, else 1."""
+        if self.broker_nodes:
+            return self.broker_nodes
+        try:
+            return max(1, int((self.state_dir / "kafka" / "nodes").read_text().strip()))
+        except (OSError, ValueError):
+            return 1
+
+    @property
     def bootstrap(self) -> str:
-        return self.kafka_bootstrap or f"127.0.0.1:{self.broker_port}"
+        """Comma-separated host:port; every node of a local cluster (node i on broker_port + 2i),
+        so a client still finds the cluster when one node is down."""
+        if self.kafka_bootstrap:
+            return self.kafka_bootstrap
+        return ",".join(f"127.0.0.1:{self.broker_port + 2 * i}" for i in range(self.local_nodes))
 
     @property
     def alerts_path(self) -> Path:

@@ -29,14 +29,19 @@ class Topics:
     deadletter: faust.TopicT
 
 
-def build_app(settings: Settings) -> tuple[faust.App, Topics]:
-    """The worker app and its topics (agent unit tests use it as is: test_context never connects)."""
+def build_app(settings: Settings, replication: int = 1) -> tuple[faust.App, Topics]:
+    """The worker app and its topics (agent unit tests use it as is: test_context never connects).
+
+    ``replication`` is the copies of the topics faust creates itself (changelogs, its
+    assignor topic): the worker passes the cluster's (``oreradar.kafka_admin.replication_factor``).
+    """
     app = faust.App(
         f"{settings.consumer_group}-worker",
-        broker=f"kafka://{settings.bootstrap}",
+        # Every bootstrap server, as faust wants a list: "kafka://h1:p1;kafka://h2:p2".
+        broker=";".join(f"kafka://{server}" for server in settings.bootstrap.split(",")),
         store="memory://",
         topic_partitions=settings.partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=replication,
         # At-least-once: faust's exactly_once has open bugs; the dispatcher dedupes by alert_id.
         processing_guarantee="at_least_once",
         producer_acks=-1,

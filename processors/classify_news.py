@@ -106,7 +106,8 @@ def register(
 ) -> Any:
     @app.agent(topics.raw, name="classify_news")
     async def classify_news(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
+        # take_events is faust-streaming's (Stream, not the StreamT protocol its stubs declare).
+        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):  # type: ignore[attr-defined]
             outgoing: list[Outgoing] = []
             for event in events:
                 outgoing.extend(decide_event(event, topics, classify, metrics, min_severity))

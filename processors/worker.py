@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from faust.worker import Worker
 
-from oreradar.kafka_admin import ensure_topics, wait_for_cluster
+from oreradar.kafka_admin import ensure_topics, replication_factor, wait_for_cluster
 from oreradar.logs import logging_config
 from oreradar.metrics import PipelineMetrics, serve_metrics
 from oreradar.records import NewsItem, Signal
@@ -28,7 +28,7 @@ def run_worker(settings: Settings, classify: Callable[[NewsItem], Signal] | None
     ensure_topics(settings)
     if classify is None:
         classify = Classifier.default().classify  # load before joining the group: no stall on the first record
-    app, topics = build_app(settings)
+    app, topics = build_app(settings, replication=replication_factor(settings))
     metrics = PipelineMetrics()
     classify_news.register(app, topics, classify, metrics, min_severity=settings.alert_min_severity)
     serve_metrics(settings.metrics_port_for("worker"))

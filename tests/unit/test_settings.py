@@ -52,3 +52,28 @@ def test_missing_config_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, t
 def test_secrets_are_masked_when_logged(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORERADAR_SASL_PASSWORD", "hunter2")
     assert "hunter2" not in str(Settings.load().as_dict())
+
+
+def test_a_local_cluster_is_bootstrapped_from_every_node(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from oreradar.settings import Settings
+
+    single = Settings(state_dir=tmp_path, broker_port=9500)
+    assert single.local_nodes == 1 and single.bootstrap == "127.0.0.1:9500"
+    (tmp_path / "kafka").mkdir()
+    (tmp_path / "kafka" / "nodes").write_text("3\n")  # what `oreradar broker start --nodes 3` records
+    cluster = Settings(state_dir=tmp_path, broker_port=9500)
+    assert cluster.bootstrap == "127.0.0.1:9500,127.0.0.1:9502,127.0.0.1:9504"
+    assert Settings(state_dir=tmp_path, broker_port=9500, broker_nodes=2).bootstrap == "127.0.0.1:9500,127.0.0.1:9502"
+    assert Settings(state_dir=tmp_path, kafka_bootstrap="k:1").bootstrap == "k:1"
+
+
+def test_faust_gets_every_bootstrap_server_and_the_cluster_replication(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from oreradar.kafka_admin import topic_configs
+    from oreradar.settings import Settings
+    from processors.app import build_app
+
+    app, _ = build_app(Settings(state_dir=tmp_path, broker_port=9500, broker_nodes=3, metrics_port=0), replication=3)
+    assert [str(url) for url in app.conf.broker] == ["kafka://127.0.0.1:9500", "kafka://127.0.0.1:9502",
+                                                     "kafka://127.0.0.1:9504"]
+    assert app.conf.topic_replication_factor == 3
+    assert topic_configs(3) == {"min.insync.replicas": "2"} and topic_configs(1) == {}
