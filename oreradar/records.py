@@ -128,8 +128,10 @@ class _Record(BaseModel):
     def from_json(cls, raw: bytes | str):  # type: ignore[no-untyped-def]
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of 5,000 digits
             raise RecordError(f"not valid JSON: {exc}") from exc
+        except RecursionError as exc:  # '[[[[…' a hundred thousand deep
+            raise RecordError("not valid JSON: nested too deeply") from exc
         return cls.from_dict(data)
 
     @classmethod

@@ -50,6 +50,9 @@ def build_app(settings: Settings, replication: int = 1) -> tuple[faust.App, Topi
         producer_linger=PRODUCER_LINGER_MS / 1000.0,
         producer_max_batch_size=PRODUCER_BATCH_BYTES,
         web_enabled=False,
+        # A worker killed without a goodbye holds its partitions until this runs out.
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
         broker_commit_every=1000,  # with the 1 s interval: a commit (and its producer flush) per batch or two, not per 100 records
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",

@@ -81,19 +81,36 @@ def decide_event(
     return out
 
 
-async def _send_all(outgoing: list[Outgoing]) -> None:
+def _hopeless(exc: BaseException) -> bool:
+    """A send that no retry can fix: the record is larger than the broker or topic takes."""
+    return "TooLarge" in type(exc).__name__
+
+
+async def _send_all(outgoing: list[Outgoing], metrics: PipelineMetrics | None = None) -> None:
     """Send every record, then wait until the broker has acknowledged each one; a record
-    the producer gave up on is sent again until it lands (the offsets wait meanwhile)."""
+    the producer gave up on (broker away longer than its retries) is sent again until it
+    lands, while the batch's offsets wait. Only a record too large for the topic is given
+    up on, logged and counted (``send_failed``): retrying it would stall the partition."""
     while outgoing:
         futures = [await out.topic.send(key=out.key, value=out.value) for out in outgoing]
         results = await asyncio.gather(*futures, return_exceptions=True)
-        failed = [out for out, result in zip(outgoing, results) if isinstance(result, BaseException)]
-        if failed:
+        retry: list[Outgoing] = []
+        for out, result in zip(outgoing, results):
+            if not isinstance(result, BaseException):
+                continue
+            if _hopeless(result):
+                log.error("cannot send %s to %s (%d bytes): %s", out.key, out.topic.get_topic_name(),
+                          len(out.value), result)
+                if metrics is not None:
+                    metrics.dropped.labels(stage=STAGE, reason="send_failed").inc()
+            else:
+                retry.append(out)
+        if retry:
             log.warning("%d of %d sends failed (%s); sending them again in %.0fs",
-                        len(failed), len(outgoing), next(r for r in results if isinstance(r, BaseException)),
+                        len(retry), len(outgoing), next(r for r in results if isinstance(r, BaseException)),
                         RESEND_PAUSE)
             await asyncio.sleep(RESEND_PAUSE)
-        outgoing = failed
+        outgoing = retry
 
 
 def register(
@@ -111,7 +128,7 @@ def register(
             outgoing: list[Outgoing] = []
             for event in events:
                 outgoing.extend(decide_event(event, topics, classify, metrics, min_severity))
-            await _send_all(outgoing)
+            await _send_all(outgoing, metrics)
             metrics.last_item.labels(stage=STAGE).set_to_current_time()
 
     return classify_news

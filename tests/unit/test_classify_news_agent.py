@@ -82,3 +82,34 @@ async def test_a_refused_send_is_sent_again_until_it_lands(monkeypatch) -> None:
     out = [classify_news.Outgoing(FakeTopic(), k, b"v") for k in (b"a", b"b", b"c")]  # type: ignore[arg-type]
     await classify_news._send_all(out)
     assert attempts == [b"a", b"b", b"c", b"b", b"b"]
+
+
+async def test_a_record_too_large_for_the_topic_is_counted_not_retried_forever() -> None:
+    from aiokafka.errors import MessageSizeTooLargeError
+
+    loop = asyncio.get_running_loop()
+    registry = CollectorRegistry()
+    metrics = PipelineMetrics(registry)
+
+    async def refuse(key: bytes, value: bytes) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = loop.create_future()
+        future.set_exception(MessageSizeTooLargeError("too big"))
+        return future
+
+    class BigTopic:
+        send = staticmethod(refuse)
+
+        @staticmethod
+        def get_topic_name() -> str:
+            return "news.signals"
+
+    await classify_news._send_all([classify_news.Outgoing(BigTopic(), b"k", b"x" * 10)], metrics)  # type: ignore[arg-type]
+    assert registry.get_sample_value("oreradar_dropped_total", {"stage": "classify", "reason": "send_failed"}) == 1
+
+
+def test_a_huge_dead_letter_keeps_a_bounded_original() -> None:
+    from processors.handle_raw import MAX_DEAD_ORIGINAL, handle_raw
+
+    out = handle_raw(b"[" * 600_000, classify)
+    assert out.dead is not None and "nested too deeply" in out.dead.reason
+    assert "of 600000 bytes" in out.dead.reason and len(out.dead.original) == MAX_DEAD_ORIGINAL
