@@ -27,6 +27,15 @@ from tests.integration.kafka_helpers import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+
+def _replay(settings: Settings, path: Path) -> ReplaySummary:
+    """`oreradar replay` as a function, its metrics in a registry of its own (several per process)."""
+    from prometheus_client import CollectorRegistry
+
+    from oreradar.metrics import PipelineMetrics
+
+    return replay_paths(settings, [path], progress=False, metrics=PipelineMetrics(CollectorRegistry()))
+
 TOPIC_LIMIT = 600_000  # news.raw's max.message.bytes in this module: a record above it is refused
 
 
@@ -119,7 +128,7 @@ def test_broker_stopped_and_started_mid_replay_loses_nothing(broker: Settings, t
     summary: list[ReplaySummary] = []
     try:
         wait_for_members(broker, f"restart-{tag}-worker", 1)
-        replay = threading.Thread(target=lambda: summary.append(replay_paths(broker, [feed], progress=False)))
+        replay = threading.Thread(target=lambda: summary.append(_replay(broker, feed)))
         replay.start()
         assert count_keys(broker, NEWS_SIGNALS, f"restart-{tag}-", 300) >= 300, worker.tail()
         broker_command(broker, "stop")
