@@ -19,7 +19,7 @@ from oreradar.topics import ALL_TOPICS
 
 __all__ = [
     "ensure_topics", "wait_for_cluster", "kafka_client_config", "producer_config", "Replication",
-    "cluster_replication", "count_brokers", "PRODUCER_LINGER_MS", "PRODUCER_BATCH_BYTES",
+    "cluster_replication", "count_brokers", "max_record_bytes", "PRODUCER_LINGER_MS", "PRODUCER_BATCH_BYTES",
 ]
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,32 @@ def wait_for_cluster(settings: Settings, timeout: float = 60.0) -> None:
             if time.monotonic() >= deadline:
                 raise _unreachable(settings, exc) from exc
             time.sleep(0.5)
+
+
+def max_record_bytes(settings: Settings, topic: str) -> int | None:
+    """The largest record ``topic`` takes (its max.message.bytes), or None when it cannot be read.
+
+    Producers cap their request size to it, so an item too large is refused before it is
+    sent: an idempotent producer treats the broker's refusal as fatal and fails every
+    record still in flight with it."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+    from kafka.errors import KafkaError
+
+    try:
+        admin = _admin(settings)
+    except BrokerError:
+        return None
+    try:
+        # kafka-python 3: {"topic": {name: {config: {"value": ..., ...}}}}, overrides only
+        described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        entry = described.get("topic", {}).get(topic, {}).get("max.message.bytes")
+        if entry and entry.get("value"):
+            return int(entry["value"])
+    except (KafkaError, ValueError, AttributeError, TypeError) as exc:
+        log.debug("cannot read max.message.bytes of %s: %s", topic, exc)
+    finally:
+        admin.close()
+    return None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
     alert_min_severity: str = Field("low", description="least severity a relevant signal needs to become an alert")
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
+    session_timeout: float = Field(
+        30.0, ge=6.0, le=300.0,
+        description="seconds without a heartbeat before the group gives a dead worker's partitions to the others",
+    )
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")
     sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")

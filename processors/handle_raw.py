@@ -26,6 +26,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+# Bytes of the original record a dead letter keeps (twice: text and base64), well under
+# the 1 MB a Kafka topic takes by default.
+MAX_DEAD_ORIGINAL = 256 * 1024
+
 # Why a record was dead-lettered, as the bounded ``reason`` label of oreradar_dropped_total.
 INVALID_RECORD = "invalid_record"  # not JSON, not a NewsItem
 CLASSIFIER_REFUSED = "classifier_refused"  # the classifier said why it cannot take the item
@@ -60,6 +64,11 @@ def dead_letter(
     field: str | None = None,
 ) -> DeadLetter:
     raw = raw or b""
+    if len(raw) > MAX_DEAD_ORIGINAL:
+        # The letter carries the original twice (text and base64): cut it so the letter
+        # itself fits on the topic; the reason says how much there was.
+        reason = f"{reason} (original cut to the first {MAX_DEAD_ORIGINAL} of {len(raw)} bytes)"
+        raw = raw[:MAX_DEAD_ORIGINAL]
     return DeadLetter(
         stage=stage,
         reason=reason,

@@ -27,7 +27,7 @@ from oreradar.local_broker import broker_command
 from oreradar.records import NewsItem
 from oreradar.settings import PACKAGE_ROOT, Settings
 from oreradar.topics import NEWS_RAW, NEWS_SIGNALS
-from tests.integration.kafka_helpers import free_port_range, settings_env, start_oreradar, stop_process
+from tests.integration.kafka_helpers import free_port_block, settings_env, start_oreradar, stop_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -35,20 +35,21 @@ NODES = 3
 CORPUS = PACKAGE_ROOT / "seeds" / "labelled" / "corpus_en.jsonl"
 GROUP_PREFIX = "itc"
 WORKER_GROUP = f"{GROUP_PREFIX}-worker"
-DECIDE_TIMEOUT = 300.0  # generous: after a SIGKILL the group waits out the dead member's session (60 s)
+DECIDE_TIMEOUT = 300.0  # generous: after a SIGKILL the group first waits out the dead member's session
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     settings = Settings(
         kafka_bootstrap=None,
-        broker_port=free_port_range(2 * NODES),
+        broker_port=free_port_block(2 * NODES),
         broker_nodes=NODES,
         state_dir=tmp_path_factory.mktemp("oreradar-cluster"),
         partitions=6,
         broker_heap="256m",
         consumer_group=GROUP_PREFIX,
         metrics_port=0,
+        session_timeout=10.0,  # a SIGKILLed worker's partitions move after 10 s, not the default 30
     )
     try:
         broker_command(settings, "start", nodes=NODES)

@@ -83,3 +83,15 @@ def test_a_garbled_node_count_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, 
     (tmp_path / "kafka" / "nodes").write_text("three")
     with pytest.raises(ConfigError, match="ORERADAR_BROKER_NODES.*number of nodes"):
         Settings.load()
+
+
+def test_faust_gets_every_bootstrap_server_and_the_cluster_replication(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from oreradar.kafka_admin import Replication
+    from oreradar.settings import Settings
+    from processors.app import build_app
+
+    settings = Settings(state_dir=tmp_path, broker_port=9500, broker_nodes=3, metrics_port=0)
+    app, _ = build_app(settings, replication=Replication.for_brokers(3))
+    assert [str(url) for url in app.conf.broker] == ["kafka://127.0.0.1:9500", "kafka://127.0.0.1:9502",
+                                                     "kafka://127.0.0.1:9504"]
+    assert app.conf.topic_replication_factor == 3
