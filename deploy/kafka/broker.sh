@@ -122,6 +122,7 @@ offsets.topic.num.partitions=6
 transaction.state.log.replication.factor=$rf
 transaction.state.log.min.isr=$isr
 share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$isr
 default.replication.factor=$rf
 min.insync.replicas=$isr
 group.initial.rebalance.delay.ms=0
