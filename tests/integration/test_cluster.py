@@ -233,6 +233,9 @@ def test_topics_are_replicated_on_every_node(cluster: Settings) -> None:
     admin = _admin(cluster)
     try:
         assert len(admin.describe_cluster()["brokers"]) == NODES
+        # Each node learns new topics from the controller on its own time: the node this
+        # client asks may not have caught up with the one that confirmed the creation.
+        admin.wait_for_topics([NEWS_RAW, NEWS_SIGNALS], timeout_ms=30000)
         for topic in admin.describe_topics([NEWS_RAW, NEWS_SIGNALS]):
             assert len(topic["partitions"]) == cluster.partitions
             assert all(sorted(p["replica_nodes"]) == [1, 2, 3] for p in topic["partitions"])
