@@ -141,18 +141,26 @@ JAVA_CMD=(java -Xmx"$HEAP" -Xms128m -XX:+UseG1GC -Djava.awt.headless=true
 java_run() { "${JAVA_CMD[@]}" "$@"; }
 
 # Format every node of a new cluster with one cluster id (once; later starts keep the data).
+# The size is recorded only once every node is formatted; a node that fails takes the
+# fresh (empty) data of the others with it, so the next `start` formats from scratch.
 format_cluster() {
   local i dir cluster_id
   mkdir -p "$(node_dir 1)/logs"
   cluster_id="$(java_run -Dkafka.logs.dir="$(node_dir 1)/logs" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
-  [ "$NODES" -gt 1 ] && echo "$NODES" >"$NODES_FILE"
   for i in $(seq 1 "$NODES"); do
     dir="$(node_dir "$i")"
     write_props "$i"
     say "formatting KRaft storage in $dir/data (cluster $cluster_id, node $i of $NODES)"
-    java_run -Dkafka.logs.dir="$dir/logs" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
-      >"$dir/logs/format.log" 2>&1 || { cat "$dir/logs/format.log" >&2; die "storage format of node $i failed (log above)"; }
+    if ! java_run -Dkafka.logs.dir="$dir/logs" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+      >"$dir/logs/format.log" 2>&1; then
+      cat "$dir/logs/format.log" >&2
+      if [ "$NODES" -gt 1 ]; then
+        for j in $(seq 1 "$NODES"); do rm -rf "$(node_dir "$j")/data"; done
+      fi
+      die "storage format of node $i failed (log above)"
+    fi
   done
+  if [ "$NODES" -gt 1 ]; then echo "$NODES" >"$NODES_FILE"; fi
 }
 
 # Launch node I in the background (no waiting); 1 if it runs already.
