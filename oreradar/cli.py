@@ -50,34 +50,47 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 def broker() -> None:
     """The local Apache Kafka (KRaft) of the embedded default: start, stop, status.
 
-    Jars come from Maven Central via deploy/kafka/pom.xml (needs Java 17+ and Maven);
-    data lives in $ORERADAR_STATE_DIR/kafka and survives restarts.
+    One node by default (port ORERADAR_BROKER_PORT, controller on the next port); with
+    --nodes 3 a 3-node cluster on this machine: node i serves clients on
+    ORERADAR_BROKER_PORT + 2(i-1) and its controller on the port after. Jars come from
+    Maven Central via deploy/kafka/pom.xml (needs Java 17+ and Maven); data lives in
+    $ORERADAR_STATE_DIR/kafka (one folder per node) and survives restarts.
     """
 
 
+_NODE = click.option("--node", type=click.IntRange(1, 9), default=None, help="act on this node (1-based) only")
+
+
 @broker.command("start")
-def broker_start() -> None:
-    """Start the local broker; returns once it accepts connections."""
+@click.option("--nodes", type=click.IntRange(1, 9), default=None,
+              help="cluster size on first start (default 1); later starts keep the size the state dir holds")
+@_NODE
+def broker_start(nodes: int | None, node: int | None) -> None:
+    """Start the local broker (or cluster, or one node of it); returns once it accepts connections."""
     from oreradar.kafka_admin import ensure_topics, wait_for_cluster
     from oreradar.local_broker import broker_command
 
     settings = _settings()
-    broker_command(settings, "start")
+    broker_command(settings, "start", nodes=nodes, node=node)
+    if nodes is not None:
+        # The size is recorded now: the bootstrap of what follows lists every node.
+        settings = settings.model_copy(update={"broker_nodes": nodes})
     wait_for_cluster(settings)
     ensure_topics(settings)
 
 
 @broker.command("stop")
-def broker_stop() -> None:
-    """Stop the local broker cleanly."""
+@_NODE
+def broker_stop(node: int | None) -> None:
+    """Stop the local broker cleanly: every node, or --node N only."""
     from oreradar.local_broker import broker_command
 
-    broker_command(_settings(), "stop")
+    broker_command(_settings(), "stop", node=node)
 
 
 @broker.command("status")
 def broker_status() -> None:
-    """Say whether the local broker runs (exit 1 if not)."""
+    """Say which nodes of the local broker run (exit 1 unless all do)."""
     from oreradar.local_broker import broker_command
 
     sys.exit(broker_command(_settings(), "status", check=False))

@@ -180,7 +180,9 @@ class Classifier:
 
     # ------------------------------------------------------------------ decision
     def classify(self, item: NewsItem | LabelledItem | Any) -> Signal:
-        """The decision on one item; never raises on odd text (only on non-items)."""
+        """The decision on one item. Odd text is a decision like any other; a bug raises, so
+        the caller (``processors.handle_raw``) dead-letters the item and counts it instead
+        of publishing a decision that was never made."""
         if isinstance(item, LabelledItem):
             item = item.to_news_item()
         if not isinstance(item, NewsItem):
@@ -188,11 +190,7 @@ class Classifier:
                 f"classify() takes a NewsItem, got {type(item).__name__}; "
                 "parse the record with NewsItem.from_json first"
             )
-        try:
-            return self._classify(item)
-        except Exception:  # a bug must not stop a worker: log it and say "not relevant"
-            log.exception("classifier failed on item %s; returning a bare not-relevant decision", item.id)
-            return Signal(id=item.id, relevant=False, lang=item.lang, title=item.field_text("title"), url=item.url)
+        return self._classify(item)
 
     def _classify(self, item: NewsItem) -> Signal:
         fields: list[FieldAnalysis] = []
