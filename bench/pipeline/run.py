@@ -162,9 +162,12 @@ def sustained(
     }
 
 
-def latency(settings: Settings, decisions: Decisions, items: list[NewsItem], rate: float, timeout: float) -> dict[str, float]:
+def latency(
+    settings: Settings, decisions: Decisions, items: list[NewsItem], rate: float, timeout: float, pids: list[int]
+) -> dict[str, float]:
     producer = _producer(settings)
     sent: dict[str, float] = {}
+    cpu_before = _cpu_seconds(pids)
     start = time.monotonic()
     for n, item in enumerate(items):
         due = start + n / rate
@@ -178,8 +181,12 @@ def latency(settings: Settings, decisions: Decisions, items: list[NewsItem], rat
     got = decisions.wait_for(set(sent), timeout)
     if len(got) < len(items):
         raise SystemExit(f"only {len(got)} of {len(items)} items were decided within {timeout:.0f}s")
+    # The share of one core the worker used: near rate/(items per CPU second) when it keeps
+    # up; when it falls behind with a share well below 1, other processes had the CPU.
+    cpu_share = (_cpu_seconds(pids) - cpu_before) / max(time.monotonic() - start, 1e-9)
     lat = sorted(max(0.0, got[i] - sent[i] * 1000.0) for i in sent)
     return {
+        "worker_cpu_share": cpu_share,
         "items": len(items),
         "rate": rate,
         "p50_ms": lat[len(lat) // 2],
@@ -275,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
             if count == counts[0]:
                 n = int(args.rate * args.latency_seconds)
                 runs[f"latency_{count}_workers"] = latency(
-                    settings, decisions, _items(articles, n, f"{tag}-l{count}"), args.rate, timeout=120
+                    settings, decisions, _items(articles, n, f"{tag}-l{count}"), args.rate, timeout=120,
+                    pids=[p.pid for p in procs],
                 )
         decisions.close()
         figures.update(runs)
@@ -307,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{run['worker_items_per_cpu_s']:,.0f} items per worker CPU second")
     print(f"ratio               {ratio:.2f}x the classifier alone (one worker); per CPU second {cpu_ratio:.2f}x")
     print(f"latency             p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, max {lat['max_ms']:.0f} ms "
-          f"at {lat['rate']:.0f} items/s ({lat['items']} items, one worker)")
+          f"at {lat['rate']:.0f} items/s ({lat['items']} items, one worker, "
+          f"{lat['worker_cpu_share']:.0%} of a core used)")
     print(line)
     return 0
 
