@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from oreradar.errors import ConfigError
+from processors.classifier.chinese import traditional_variants
 from processors.classifier.matcher import ENTITY, ORG, Matcher, Term
 
 __all__ = ["Commodity", "Organization", "Gazetteer", "load_yaml"]
@@ -105,17 +106,20 @@ def _register(matcher: Matcher, row: dict[str, Any], term: Term, where: str) -> 
         raise ConfigError(f"{where}: aliases of {term.concept} must map a language to a list")
     case_sensitive = {str(a) for a in (row.get("case_sensitive") or [])}
     n = 0
-    for forms in aliases.values():
+    for lang, forms in aliases.items():
         for alias in forms or []:
-            n += _add_alias(matcher, str(alias), term, case_sensitive)
+            n += _add_alias(matcher, str(alias), term, case_sensitive, str(lang))
+            if lang == "zh":  # the same name as Taipei and Hong Kong write it
+                for variant in traditional_variants(str(alias)):
+                    n += _add_alias(matcher, variant, term, case_sensitive, "zh")
     for alias in case_sensitive:  # listed only there: still an alias
         n += _add_alias(matcher, alias, term, case_sensitive)
     return n
 
 
-def _add_alias(matcher: Matcher, alias: str, term: Term, case_sensitive: set[str]) -> int:
+def _add_alias(matcher: Matcher, alias: str, term: Term, case_sensitive: set[str], lang: str | None = None) -> int:
     letters = [c for c in alias if c.isalpha()]
     abbreviation = 0 < len(letters) <= 4 and all(c.isupper() for c in letters)
     strict = alias in case_sensitive or abbreviation
     group = ORG if term.kind == "organization" else ENTITY
-    return int(matcher.add(alias, Term(term.kind, term.concept, group=group), case_sensitive=strict))
+    return int(matcher.add(alias, Term(term.kind, term.concept, group=group), case_sensitive=strict, lang=lang))

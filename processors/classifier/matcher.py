@@ -29,6 +29,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from processors.classifier.morphology import BoundedCache, Lemmatizer
+from processors.classifier.stems import StemRule, is_plain
 from processors.classifier.text import tokenize
 
 __all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART", "ORG"]
@@ -79,9 +80,17 @@ def _case_ok(alias: str, surface: str) -> bool:
 class Matcher:
     """Collects terms, builds the automaton once, then scans fields (thread-safe reads)."""
 
-    def __init__(self, lemmatizer: Lemmatizer, cache_size: int = 200_000) -> None:
+    def __init__(
+        self, lemmatizer: Lemmatizer, cache_size: int = 200_000, stems: dict[str, StemRule] | None = None
+    ) -> None:
         self._lem = lemmatizer
+        self._cache_size = cache_size
         self._keys: dict[str, list[Term]] = {}
+        # Kazakh, Kyrgyz, Uzbek, Tajik (stems.py): per language its rule, the stems its
+        # terms registered, and after build() the word -> code cache of its texts.
+        self._rules: dict[str, StemRule] = dict(stems or {})
+        self._stems: dict[str, set[str]] = {lang: set() for lang in self._rules}
+        self._local: dict[str, BoundedCache] = {}
         self._automaton: ahocorasick.Automaton | None = None
         self._codes: dict[str, str] = {}  # lemma -> its code, for every lemma that occurs in a key
         self._width = 1  # characters per code
@@ -94,9 +103,36 @@ class Matcher:
             return None, words
         return " " + " ".join(self._lem.lemmas(words)) + " ", words
 
-    def add(self, phrase: str, term: Term, *, case_sensitive: bool = False) -> bool:
-        """Register ``phrase`` for ``term``; returns False when the phrase has no tokens."""
-        key, words = self.key_of(phrase)
+    @property
+    def local_languages(self) -> frozenset[str]:
+        """Languages read with stem rules (their texts go to :meth:`stream` with ``lang``)."""
+        return frozenset(self._rules)
+
+    def add(self, phrase: str, term: Term, *, case_sensitive: bool = False, lang: str | None = None) -> bool:
+        """Register ``phrase`` for ``term``; returns False when the phrase has no tokens.
+
+        A phrase of a language with a stem rule (``lang``) is registered as stems for
+        texts of that language; it is registered for texts of every other language
+        too, as written, only when it has a letter Russian and English lack
+        ("Қазатомөнеркәсіп" in a Russian text; never Kazakh "мыс", a cape in Russian).
+        """
+        rule = self._rules.get(lang) if lang is not None else None
+        if rule is None:
+            return self._add_key(phrase, term, case_sensitive, None)
+        words, _, _ = tokenize(phrase)
+        if not words:
+            return False
+        stems = [rule.stem_term(rule.fold(w)) for w in words]
+        self._stems[rule.lang].update(stems)
+        self._add_key(phrase, term, case_sensitive, (" " + " ".join(stems) + " ", words))
+        if not is_plain(phrase):
+            self._add_key(phrase, term, case_sensitive, None)
+        return True
+
+    def _add_key(
+        self, phrase: str, term: Term, case_sensitive: bool, keyed: tuple[str, list[str]] | None
+    ) -> bool:
+        key, words = keyed if keyed is not None else self.key_of(phrase)
         if key is None:
             return False
         sized = Term(
@@ -128,12 +164,22 @@ class Matcher:
         automaton.make_automaton()
         self._automaton = automaton
         self._forms.clear()
+        for lang, rule in self._rules.items():
+            stems = set(self._stems[lang])
+            for other in rule.also:
+                stems |= self._stems.get(other, set())
+            self._local[lang] = BoundedCache(_LocalForms(self, rule, frozenset(stems)), self._cache_size)
 
-    def stream(self, words: list[str]) -> str:
+    def stream(self, words: list[str], lang: str | None = None) -> str:
         """The stream the automaton reads: per word, the code of its lemma when that
         lemma occurs in some key, else the gap code (no key can match across or inside
-        that token). A word's code is one cache lookup."""
-        return "".join(map(self._forms.__getitem__, words))
+        that token). A word's code is one cache lookup. In a text of a language with a
+        stem rule (``lang``), a word takes the code of the longest stem it extends, else
+        that of its lemma."""
+        forms = self._local.get(lang) if lang is not None else None
+        if forms is None:
+            forms = self._forms
+        return "".join(map(forms.__getitem__, words))
 
     def _form(self, word: str) -> str:
         return self._codes.get(self._lem.lemma(word), self._gap)
@@ -142,9 +188,9 @@ class Matcher:
     def size(self) -> int:
         return len(self._keys)
 
-    def scan_text(self, text: str) -> list[Hit]:
+    def scan_text(self, text: str, lang: str | None = None) -> list[Hit]:
         words, starts, ends = tokenize(text)
-        return self.scan(words, self.stream(words), starts, ends)
+        return self.scan(words, self.stream(words, lang), starts, ends)
 
     def scan(self, words: list[str], stream: str, starts: list[int], ends: list[int]) -> list[Hit]:
         """All hits in a tokenised field, overlaps resolved per group, in text order;
@@ -161,6 +207,28 @@ class Matcher:
         if not stream:
             return []
         return _scan(self._automaton, self._width, words, stream, starts, ends)
+
+
+class _LocalForms:
+    """word -> code in texts of one stem-ruled language (see :meth:`Matcher.stream`)."""
+
+    def __init__(self, matcher: Matcher, rule: StemRule, stems: frozenset[str]) -> None:
+        self._matcher = matcher
+        self._rule = rule
+        self._stems = stems
+        self._shortest = min((len(s) for s in stems), default=1)
+
+    def __call__(self, word: str) -> str:
+        rule = self._rule
+        folded = rule.fold(word)
+        stems = self._stems
+        for k in range(len(folded), self._shortest - 1, -1):
+            stem = folded[:k]
+            if stem in stems and rule.rest_ok(folded[k:], short=k < rule.min_stem):
+                code = self._matcher._codes.get(stem)
+                if code is not None:
+                    return code
+        return self._matcher._form(word)
 
 
 # Codes are written in base _BASE, one character per digit; digit i of every code comes
