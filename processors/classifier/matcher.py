@@ -122,9 +122,12 @@ class Matcher:
         words, _, _ = tokenize(phrase)
         if not words:
             return False
+        # Stems are tagged with their language ("kk:мыс"): their codes differ from every
+        # lemma, so only a text of that language can match them (Kazakh "мыс" is copper,
+        # Russian "мыс" a cape).
         stems = [rule.stem_term(rule.fold(w)) for w in words]
         self._stems[rule.lang].update(stems)
-        self._add_key(phrase, term, case_sensitive, (" " + " ".join(stems) + " ", words))
+        self._add_key(phrase, term, case_sensitive, (" " + " ".join(f"{rule.lang}:{s}" for s in stems) + " ", words))
         if not is_plain(phrase):
             self._add_key(phrase, term, case_sensitive, None)
         return True
@@ -150,6 +153,8 @@ class Matcher:
         return True
 
     def build(self) -> None:
+        if self._rules:
+            self._canonical_stems()
         vocabulary = sorted({token for key in self._keys for token in key.split()})
         self._width = _code_width(len(vocabulary) + 1)
         self._gap = _code(0, self._width)
@@ -165,10 +170,41 @@ class Matcher:
         self._automaton = automaton
         self._forms.clear()
         for lang, rule in self._rules.items():
-            stems = set(self._stems[lang])
-            for other in rule.also:
-                stems |= self._stems.get(other, set())
-            self._local[lang] = BoundedCache(_LocalForms(self, rule, frozenset(stems)), self._cache_size)
+            # a stem of this language, else of a related one (`also`): stem -> its tagged lemma
+            stems: dict[str, str] = {}
+            for other in (*reversed(rule.also), lang):
+                stems.update({s: f"{other}:{s}" for s in self._stems.get(other, ())})
+            self._local[lang] = BoundedCache(_LocalForms(self, rule, stems), self._cache_size)
+
+    def _canonical_stems(self) -> None:
+        """Each stem that extends a shorter stem of its language (of ``min_stem`` letters at
+        least) by suffixes becomes that shorter stem ("экспортын" -> "экспорт"), in the
+        stem sets and in every key: a word takes the code of one stem only, so the stems
+        of one word must be one."""
+        canon: dict[str, str] = {}  # tagged stem -> tagged canonical stem
+        for lang, rule in self._rules.items():
+            stems = self._stems[lang]
+            by_length = sorted(stems, key=len)
+            for stem in by_length:
+                for shorter in by_length:
+                    if len(shorter) >= len(stem):
+                        break
+                    # never onto a short stem ("алтын", gold, is "ал", take, + "тын" by the letter),
+                    # and never by a one-letter first suffix ("кыргызал-тын" is not "кыргыз-а-л")
+                    if len(shorter) >= rule.min_stem and stem.startswith(shorter) and rule.rest_ok(
+                        stem[len(shorter):], short=True
+                    ):
+                        canon[f"{lang}:{stem}"] = f"{lang}:{shorter}"
+                        break
+            self._stems[lang] = {s for s in stems if f"{lang}:{s}" not in canon}
+        if not canon:
+            return
+        keys: dict[str, list[Term]] = {}
+        for key, terms in self._keys.items():
+            new = " " + " ".join(canon.get(token, token) for token in key.split()) + " "
+            bucket = keys.setdefault(new, [])
+            bucket.extend(t for t in terms if t not in bucket)
+        self._keys = keys
 
     def stream(self, words: list[str], lang: str | None = None) -> str:
         """The stream the automaton reads: per word, the code of its lemma when that
@@ -212,20 +248,20 @@ class Matcher:
 class _LocalForms:
     """word -> code in texts of one stem-ruled language (see :meth:`Matcher.stream`)."""
 
-    def __init__(self, matcher: Matcher, rule: StemRule, stems: frozenset[str]) -> None:
+    def __init__(self, matcher: Matcher, rule: StemRule, stems: dict[str, str]) -> None:
         self._matcher = matcher
         self._rule = rule
-        self._stems = stems
-        self._shortest = min((len(s) for s in stems), default=1)
+        self._stems = stems  # stem -> its tagged lemma ("kk:мыс")
+        self._shortest = max(1, min((len(s) for s in stems), default=1))
 
     def __call__(self, word: str) -> str:
         rule = self._rule
         folded = rule.fold(word)
         stems = self._stems
         for k in range(len(folded), self._shortest - 1, -1):
-            stem = folded[:k]
-            if stem in stems and rule.rest_ok(folded[k:], short=k < rule.min_stem):
-                code = self._matcher._codes.get(stem)
+            tagged = stems.get(folded[:k])
+            if tagged is not None and rule.rest_ok(folded[k:], short=k < rule.min_stem):
+                code = self._matcher._codes.get(tagged)
                 if code is not None:
                     return code
         return self._matcher._form(word)

@@ -89,6 +89,7 @@ class StemRule:
     min_stem: int = 4
     suffixes: tuple[str, ...] = ()
     also: tuple[str, ...] = ()  # languages whose stems a text of this language also reads
+    term_endings: tuple[str, ...] = ()  # one-letter endings a term loses too (infinitive -у)
     max_rest: int = 14  # longest remainder after a stem, in characters
     _set: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
@@ -96,6 +97,7 @@ class StemRule:
         ordered = tuple(sorted({self.fold(s) for s in self.suffixes}, key=lambda s: (-len(s), s)))
         object.__setattr__(self, "suffixes", ordered)
         object.__setattr__(self, "_set", frozenset(ordered))
+        object.__setattr__(self, "term_endings", tuple(self.fold(e) for e in self.term_endings))
 
     def fold(self, word: str) -> str:
         if self.lang == "uz":
@@ -103,13 +105,15 @@ class StemRule:
         return word.lower().replace("ё", "е")
 
     def stem_term(self, folded: str) -> str:
-        """A folded term token without its trailing suffixes (never below ``min_stem``)."""
+        """A folded term token without its trailing suffixes (never below ``min_stem``);
+        one-letter suffixes only when listed in ``term_endings`` (Kazakh "алтын", gold,
+        must not become "алты", six)."""
         w = folded
         changed = True
         while changed:
             changed = False
             for s in self.suffixes:
-                if len(s) < len(w) - self.min_stem + 1 and w.endswith(s) and len(s) >= 2:
+                if len(s) < len(w) - self.min_stem + 1 and w.endswith(s) and (len(s) >= 2 or s in self.term_endings):
                     w = w[: -len(s)]
                     changed = True
                     break
@@ -149,6 +153,7 @@ def load_stem_rules(path: Path) -> dict[str, StemRule]:
             min_stem=int(spec.get("min_stem", 4)),
             suffixes=tuple(str(s) for s in spec["suffixes"]),
             also=tuple(spec.get("also") or ()),
+            term_endings=tuple(str(e) for e in spec.get("term_endings") or ()),
             max_rest=int(spec.get("max_rest", 14)),
         )
     return rules
