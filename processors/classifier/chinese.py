@@ -18,9 +18,10 @@ __all__ = ["traditional_variants"]
 
 log = logging.getLogger(__name__)
 
-# OpenCC configurations: generic traditional, Taiwan, Hong Kong standards (they differ
-# in a few characters, e.g. 台/臺, 着/著).
-_CONFIGS = ("s2t", "s2tw", "s2hk")
+# OpenCC configurations: the generic traditional standard (which Hong Kong's follows
+# but for a handful of characters) and Taiwan's (台/臺, 着/著 ...). Each loaded converter
+# holds its dictionaries for the life of the process: about 16 MB apiece.
+_CONFIGS = ("s2t", "s2tw")
 _converters: list[Any] | None = None
 _lock = threading.Lock()
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
+from processors.classifier.datafile import parse_yaml
 
 from oreradar.errors import ClassifierError
 from oreradar.language import detect_language, normalise_lang
@@ -96,7 +96,7 @@ class Classifier:
         lexicon.name_institutions({name: org.kind for name, org in gazetteer.organizations.items()})
         matcher.build()
         amounts = AmountFinder.load(data_dir / "currencies.yaml")
-        raw = yaml.safe_load((data_dir / "cues.yaml").read_text(encoding="utf-8")) or {}
+        raw = parse_yaml((data_dir / "cues.yaml").read_text(encoding="utf-8")) or {}
         sev = raw.get("severity") or {}
         severity = SeverityRules(
             major_producers=frozenset(sev.get("major_producers") or ()),

@@ -20,6 +20,7 @@ import yaml
 
 from oreradar.errors import ConfigError
 from processors.classifier.chinese import traditional_variants
+from processors.classifier.datafile import parse_yaml
 from processors.classifier.matcher import ENTITY, ORG, Matcher, Term
 
 __all__ = ["Commodity", "Organization", "Gazetteer", "load_yaml"]
@@ -83,7 +84,7 @@ def load_yaml(path: Path, *, required: bool) -> list[dict[str, Any]]:
         log.warning("classifier data file %s is missing; going on without it", path)
         return []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     if data is None:

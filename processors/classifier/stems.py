@@ -30,6 +30,8 @@ from typing import Any
 
 import yaml
 
+from processors.classifier.datafile import parse_yaml
+
 from oreradar.errors import ConfigError
 
 __all__ = ["StemRule", "load_stem_rules", "fold_uz", "UZ_CYRILLIC_TO_LATIN", "is_plain"]
@@ -141,7 +143,7 @@ def load_stem_rules(path: Path) -> dict[str, StemRule]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     rules: dict[str, StemRule] = {}

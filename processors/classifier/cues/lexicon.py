@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from processors.classifier.datafile import parse_yaml
+
 from oreradar.errors import ConfigError
 from oreradar.records import SIGNAL_TYPES
 from processors.classifier.chinese import traditional_variants
@@ -68,7 +70,7 @@ class CueLexicon:
         if not path.exists():
             raise ConfigError(f"cue lexicon {path} is missing; restore it or pass data_dir=")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
         settings = data.get("settings") or {}
