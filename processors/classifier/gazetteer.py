@@ -74,7 +74,29 @@ class Gazetteer:
             gaz.aliases += _register(matcher, row, Term("organization", name), "organizations.yaml")
             # The canonical name is always an alias of itself.
             _add_alias(matcher, name, Term("organization", name), set(row.get("case_sensitive") or []))
+            # an organisation whose name says what it carries and where ("CPC": oil, KZ, RU)
+            implied = row.get("implies") or {}
+            gaz._imply(matcher, row, implied.get("countries"), implied.get("commodities"), f"organizations.yaml {name}")
+        for row in load_yaml(data_dir / "sites.yaml", required=False):
+            name = _required(row, "name", "sites.yaml")
+            gaz.aliases += gaz._imply(matcher, row, row.get("countries"), row.get("commodities"), f"sites.yaml {name}")
         return gaz
+
+    def _imply(
+        self, matcher: Matcher, row: dict[str, Any], countries: Any, commodities: Any, where: str
+    ) -> int:
+        """Register the aliases of ``row`` (a site, or an organisation's ``implies``) as
+        aliases of each of its countries and commodities: the mention is the evidence."""
+        n = 0
+        for code in countries or []:
+            if code not in self.countries:
+                raise ConfigError(f"{where}: unknown country {code!r}")
+            n += _register(matcher, row, Term("country", code), where)
+        for cid in commodities or []:
+            if cid not in self.commodities:
+                raise ConfigError(f"{where}: unknown commodity {cid!r}")
+            n += _register(matcher, row, Term("commodity", cid), where)
+        return n
 
 
 def load_yaml(path: Path, *, required: bool) -> list[dict[str, Any]]:
