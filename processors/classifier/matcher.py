@@ -38,6 +38,7 @@ __all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART", "ORG"]
 # hits of different groups never compete (a cue may sit on an entity's tokens, and the
 # country inside "US Treasury" or the commodity inside "Core Lithium" is still named).
 ENTITY, VOCAB, PART, ORG = 0, 1, 2, 3
+STEM_TAG = "~"  # marks the stems of stem-ruled languages among the lemmas (see Matcher.add)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +123,13 @@ class Matcher:
         words, _, _ = tokenize(phrase)
         if not words:
             return False
-        # Stems are tagged with their language ("kk:мыс"): their codes differ from every
-        # lemma, so only a text of that language can match them (Kazakh "мыс" is copper,
-        # Russian "мыс" a cape).
+        # Stems are tagged ("~мыс"): their codes differ from every lemma (tokens hold no
+        # "~"), so only a text of a stem-ruled language can match them (Kazakh "мыс" is
+        # copper, Russian "мыс" a cape). One tag for all four languages: the same stem in
+        # Kazakh and Kyrgyz terms is one code, which a Kyrgyz text reading Kazakh terms needs.
         stems = [rule.stem_term(rule.fold(w)) for w in words]
         self._stems[rule.lang].update(stems)
-        self._add_key(phrase, term, case_sensitive, (" " + " ".join(f"{rule.lang}:{s}" for s in stems) + " ", words))
+        self._add_key(phrase, term, case_sensitive, (" " + " ".join(STEM_TAG + s for s in stems) + " ", words))
         if not is_plain(phrase):
             self._add_key(phrase, term, case_sensitive, None)
         return True
@@ -172,8 +174,8 @@ class Matcher:
         for lang, rule in self._rules.items():
             # a stem of this language, else of a related one (`also`): stem -> its tagged lemma
             stems: dict[str, str] = {}
-            for other in (*reversed(rule.also), lang):
-                stems.update({s: f"{other}:{s}" for s in self._stems.get(other, ())})
+            for other in (*rule.also, lang):
+                stems.update({s: STEM_TAG + s for s in self._stems.get(other, ())})
             self._local[lang] = BoundedCache(_LocalForms(self, rule, stems), self._cache_size)
 
     def _canonical_stems(self) -> None:
@@ -182,6 +184,7 @@ class Matcher:
         stem sets and in every key: a word takes the code of one stem only, so the stems
         of one word must be one."""
         canon: dict[str, str] = {}  # tagged stem -> tagged canonical stem
+        tag = STEM_TAG
         for lang, rule in self._rules.items():
             stems = self._stems[lang]
             by_length = sorted(stems, key=len)
@@ -191,12 +194,16 @@ class Matcher:
                         break
                     # never onto a short stem ("алтын", gold, is "ал", take, + "тын" by the letter),
                     # and never by a one-letter first suffix ("кыргызал-тын" is not "кыргыз-а-л")
-                    if len(shorter) >= rule.min_stem and stem.startswith(shorter) and rule.rest_ok(
-                        stem[len(shorter):], short=True
+                    if len(shorter) >= rule.min_stem and stem.startswith(shorter) and rule.splits(
+                        stem[len(shorter):], first_min=2
                     ):
-                        canon[f"{lang}:{stem}"] = f"{lang}:{shorter}"
+                        canon.setdefault(tag + stem, tag + shorter)
                         break
-            self._stems[lang] = {s for s in stems if f"{lang}:{s}" not in canon}
+        for lang in self._rules:  # a merged stem gives way to its canonical one in every language
+            stems = self._stems[lang]
+            self._stems[lang] = {s for s in stems if tag + s not in canon} | {
+                canon[tag + s][len(tag):] for s in stems if tag + s in canon
+            }
         if not canon:
             return
         keys: dict[str, list[Term]] = {}
@@ -251,7 +258,7 @@ class _LocalForms:
     def __init__(self, matcher: Matcher, rule: StemRule, stems: dict[str, str]) -> None:
         self._matcher = matcher
         self._rule = rule
-        self._stems = stems  # stem -> its tagged lemma ("kk:мыс")
+        self._stems = stems  # stem -> its tagged lemma ("~мыс")
         self._shortest = max(1, min((len(s) for s in stems), default=1))
 
     def __call__(self, word: str) -> str:

@@ -107,7 +107,8 @@ class StemRule:
         return word.lower().replace("ё", "е")
 
     def stem_term(self, folded: str) -> str:
-        """A folded term token without its trailing suffixes (never below ``min_stem``);
+        """A folded term token without its trailing suffixes (never below ``min_stem``,
+        or three letters for a listed one-letter ending);
         one-letter suffixes only when listed in ``term_endings`` (Kazakh "алтын", gold,
         must not become "алты", six)."""
         w = folded
@@ -115,20 +116,34 @@ class StemRule:
         while changed:
             changed = False
             for s in self.suffixes:
-                if len(s) < len(w) - self.min_stem + 1 and w.endswith(s) and (len(s) >= 2 or s in self.term_endings):
+                if not w.endswith(s):
+                    continue
+                # a suffix goes when min_stem letters stay; a listed one-letter ending
+                # ("жолу" -> "жол") when three stay
+                if (len(s) >= 2 and len(w) - len(s) >= self.min_stem) or (
+                    s in self.term_endings and len(w) - len(s) >= 3
+                ):
                     w = w[: -len(s)]
                     changed = True
                     break
         return w
 
     def rest_ok(self, rest: str, *, short: bool) -> bool:
-        """Whether ``rest`` is a sequence of suffixes (the first of at least two letters
-        after a ``short`` stem)."""
+        """Whether ``rest`` is a sequence of suffixes; after a ``short`` stem, one suffix
+        or a sequence whose first suffix has two letters or more ("жол-у", its road, and
+        "мыс-тың", of copper, but not "мыс-а-лы", for example)."""
         if not rest:
             return True
         if len(rest) > self.max_rest:
             return False
+        if short and rest in self._set:
+            return True
         return _decomposes(rest, self._set, 2 if short else 1)
+
+    def splits(self, rest: str, *, first_min: int = 1) -> bool:
+        """Whether ``rest`` is a sequence of suffixes, the first of ``first_min`` letters
+        or more."""
+        return bool(rest) and len(rest) <= self.max_rest and _decomposes(rest, self._set, first_min)
 
 
 def _decomposes(rest: str, suffixes: frozenset[str], first_min: int) -> bool:
