@@ -45,7 +45,7 @@ import re
 import threading
 from typing import Any
 
-__all__ = ["LANGUAGES", "LOCAL_LANGUAGES", "SAMPLE", "detect_language", "normalise_lang", "script_of"]
+__all__ = ["LANGUAGES", "LOCAL_LANGUAGES", "SAMPLE", "detect_language", "normalise_lang", "preload", "script_of"]
 
 LANGUAGES = ("kk", "ky", "tg", "uz", "ru", "en", "zh")
 LOCAL_LANGUAGES = frozenset({"kk", "ky", "tg", "uz"})  # read with their own stem rules
@@ -93,6 +93,14 @@ def _model() -> Any:
                 identifier.set_languages(list(LANGUAGES))
                 _identifier = identifier
     return _identifier
+
+
+def preload() -> threading.Thread:
+    """Load the model in a background thread (a long-running process calls this at
+    start, so that the first item without a language does not wait a second for it)."""
+    thread = threading.Thread(target=_model, name="oreradar-langid-load", daemon=True)
+    thread.start()
+    return thread
 
 
 def _script_counts(sample: str) -> tuple[int, int, int, int, int]:

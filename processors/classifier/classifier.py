@@ -30,7 +30,7 @@ from typing import Any
 from processors.classifier.datafile import parse_yaml
 
 from oreradar.errors import ClassifierError
-from oreradar.language import detect_language, normalise_lang
+from oreradar.language import detect_language, normalise_lang, preload
 from oreradar.records import Amount, LabelledItem, NewsItem, Signal
 
 from processors.classifier import compiled
@@ -88,6 +88,7 @@ class Classifier:
     def load(cls, data_dir: Path | None = None) -> Classifier:
         """Read the data files of ``data_dir`` (default: the shipped ``data/``)."""
         started = time.perf_counter()
+        preload()  # the language model, for items that do not name their language (in the background)
         data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
         lemmatizer = Lemmatizer()
         matcher = Matcher(lemmatizer, stems=load_stem_rules(data_dir / "stems.yaml"))
