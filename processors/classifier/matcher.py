@@ -39,6 +39,7 @@ __all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART", "ORG"]
 # country inside "US Treasury" or the commodity inside "Core Lithium" is still named).
 ENTITY, VOCAB, PART, ORG = 0, 1, 2, 3
 STEM_TAG = "~"  # marks the stems of stem-ruled languages among the lemmas (see Matcher.add)
+_MAX_VARIANTS = 16  # keys one term may get from stems that extend its stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,7 @@ class Matcher:
 
     def build(self) -> None:
         if self._rules:
-            self._canonical_stems()
+            self._expand_stems()
         vocabulary = sorted({token for key in self._keys for token in key.split()})
         self._width = _code_width(len(vocabulary) + 1)
         self._gap = _code(0, self._width)
@@ -178,40 +179,35 @@ class Matcher:
                 stems.update({s: STEM_TAG + s for s in self._stems.get(other, ())})
             self._local[lang] = BoundedCache(_LocalForms(self, rule, stems), self._cache_size)
 
-    def _canonical_stems(self) -> None:
-        """Each stem that extends a shorter stem of its language (of ``min_stem`` letters at
-        least) by suffixes becomes that shorter stem ("экспортын" -> "экспорт"), in the
-        stem sets and in every key: a word takes the code of one stem only, so the stems
-        of one word must be one."""
-        canon: dict[str, str] = {}  # tagged stem -> tagged canonical stem
+    def _expand_stems(self) -> None:
+        """A word takes the code of the longest stem it extends ("экспорттауға" ->
+        "экспорттау"), so a term written with a shorter stem ("экспорт") must also be
+        keyed by every registered stem that extends it by suffixes. Stems shorter than
+        ``min_stem`` are not expanded (the grammar check is too weak on them)."""
         tag = STEM_TAG
+        longer: dict[str, set[str]] = {}  # tagged stem -> tagged stems that extend it
         for lang, rule in self._rules.items():
-            stems = self._stems[lang]
-            by_length = sorted(stems, key=len)
-            for stem in by_length:
-                for shorter in by_length:
-                    if len(shorter) >= len(stem):
-                        break
-                    # never onto a short stem ("алтын", gold, is "ал", take, + "тын" by the letter),
-                    # and never by a one-letter first suffix ("кыргызал-тын" is not "кыргыз-а-л")
-                    if len(shorter) >= rule.min_stem and stem.startswith(shorter) and rule.splits(
-                        stem[len(shorter):], first_min=2
-                    ):
-                        canon.setdefault(tag + stem, tag + shorter)
-                        break
-        for lang in self._rules:  # a merged stem gives way to its canonical one in every language
-            stems = self._stems[lang]
-            self._stems[lang] = {s for s in stems if tag + s not in canon} | {
-                canon[tag + s][len(tag):] for s in stems if tag + s in canon
-            }
-        if not canon:
+            stems = set(self._stems[lang])
+            for other in rule.also:
+                stems |= self._stems.get(other, set())
+            for stem in stems:
+                for k in range(rule.min_stem, len(stem)):
+                    prefix = stem[:k]
+                    if prefix in stems and rule.rest_ok(stem[k:], short=False):
+                        longer.setdefault(tag + prefix, set()).add(tag + stem)
+        if not longer:
             return
-        keys: dict[str, list[Term]] = {}
-        for key, terms in self._keys.items():
-            new = " " + " ".join(canon.get(token, token) for token in key.split()) + " "
-            bucket = keys.setdefault(new, [])
-            bucket.extend(t for t in terms if t not in bucket)
-        self._keys = keys
+        for key, terms in list(self._keys.items()):
+            tokens = key.split()
+            if not any(t in longer for t in tokens):
+                continue
+            variants = [[]]
+            for token in tokens:
+                options = [token, *sorted(longer.get(token, ()))]
+                variants = [v + [o] for v in variants for o in options][:_MAX_VARIANTS]
+            for variant in variants[1:]:
+                bucket = self._keys.setdefault(" " + " ".join(variant) + " ", [])
+                bucket.extend(t for t in terms if t not in bucket)
 
     def stream(self, words: list[str], lang: str | None = None) -> str:
         """The stream the automaton reads: per word, the code of its lemma when that
