@@ -201,7 +201,7 @@ class Matcher:
             tokens = key.split()
             if not any(t in longer for t in tokens):
                 continue
-            variants = [[]]
+            variants: list[list[str]] = [[]]
             for token in tokens:
                 options = [token, *sorted(longer.get(token, ()))]
                 variants = [v + [o] for v in variants for o in options][:_MAX_VARIANTS]
