@@ -180,13 +180,14 @@ def _read_stdin():  # type: ignore[no-untyped-def]
 def eval_(corpus: tuple[Path, ...], as_json: bool) -> None:
     """Precision, recall and F1 per label against a labelled corpus (JSONL with `gold`).
 
-    CORPUS is one or more .jsonl files or folders (default: seeds/labelled).
+    CORPUS is one or more .jsonl files or folders (default: seeds/labelled). The figures
+    follow for each language (and script: uz-latn/uz-cyrl, zh-hans/zh-hant).
     """
     from rich.console import Console
 
     from oreradar.corpus import load_labelled
     from processors.classifier import Classifier
-    from processors.classifier.evaluate import evaluate
+    from processors.classifier.evaluate import evaluate, evaluate_by_language, render_by_language
 
     try:
         items = load_labelled(list(corpus) or None)
@@ -194,11 +195,17 @@ def eval_(corpus: tuple[Path, ...], as_json: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     if not items:
         raise click.ClickException("no labelled items found; pass a .jsonl corpus with `gold` labels")
-    report = evaluate(Classifier.default(), items)
+    clf = Classifier.default()
+    report = evaluate(clf, items)
+    by_language = evaluate_by_language(clf, items)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        figures = report.to_dict()
+        figures["by_language"] = {name: r.to_dict() for name, r in by_language.items()}
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
     else:
-        Console().print(report.render())
+        console = Console()
+        console.print(report.render())
+        console.print(render_by_language(by_language))
 
 
 # --- the embedded default ------------------------------------------------------------
