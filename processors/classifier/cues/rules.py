@@ -59,6 +59,10 @@ def score_types(
         cues, sentences = fa.of_kind("cue")
         if cues and fa.entities:  # a cue counts only near an entity of its own field
             _score_field(fa, cues, sentences, lex, scores)
+        elif cues and fa.name == "title" and _lead_names_entity(fields):
+            # local outlets often leave the country out of the headline ("the Cabinet banned
+            # scrap exports") and name it in the first sentence: that sentence anchors the title
+            _score_field(fa, cues, sentences, lex, scores, anchored=True)
     invest = scores.get("investment")
     if invest is not None and amounts and lex.amount_cue:
         _score_amounts(invest, fields, lex, amounts)
@@ -82,10 +86,26 @@ def _mark_quantified(
             )
 
 
+def _lead_names_entity(fields: list[FieldAnalysis]) -> bool:
+    """The summary, or the first sentence of the body, names an entity."""
+    for fa in fields:
+        if fa.name == "summary" and fa.entities:
+            return True
+        if fa.name == "body" and 0 in fa.entity_sentences:
+            return True
+    return False
+
+
 def _score_field(
-    fa: FieldAnalysis, cues: list[Hit], sentences: list[int], lex: CueLexicon, scores: dict[str, TypeScore]
+    fa: FieldAnalysis,
+    cues: list[Hit],
+    sentences: list[int],
+    lex: CueLexicon,
+    scores: dict[str, TypeScore],
+    anchored: bool = False,
 ) -> None:
-    """Add the cues of one field (``sentences``: the sentence of each) to ``scores``."""
+    """Add the cues of one field (``sentences``: the sentence of each) to ``scores``
+    (``anchored``: a title without entities whose lead names one; every cue counts)."""
     name = fa.name
     title = name == "title"
     background = (
@@ -103,7 +123,7 @@ def _score_field(
     seen_types: set[str] = set()
     strong_in: dict[str, set[int]] = {}  # type -> sentences holding a strong cue of it (for `unless`)
     for hit, sentence in zip(cues, sentences):
-        if not fa.entity_near(hit, window, sentence):
+        if not anchored and not fa.entity_near(hit, window, sentence):
             continue
         if org_spans and any(a <= hit.first and hit.last <= b for a, b in org_spans):
             continue
