@@ -64,11 +64,7 @@ def _texts() -> dict[str, list[str]]:
     for path in corpus_files():
         for li in load_labelled([path]):
             lang = (li.lang or ("ru" if "ru" in path.name else "en")).split("-")[0]
-            by_lang.setdefault(lang, []).append(f"{li.title}
-
-{li.summary}
-
-{li.body}".strip())
+            by_lang.setdefault(lang, []).append(f"{li.title}\n\n{li.summary}\n\n{li.body}".strip())
     seed = ROOT / "seeds" / "000_dd2d12cf7e77ac73.txt"
     if seed.exists():
         by_lang["ru"].append(seed.read_text(encoding="utf-8"))
