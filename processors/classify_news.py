@@ -1,7 +1,7 @@
 """The agent that consumes ``news.raw``: classify every item, send the decision on.
 
-Every decision goes to ``news.signals``; relevant ones that pass the severity floor to
-``alerts``; records that cannot be processed to ``news.deadletter`` with the reason.
+Every decision goes to ``news.signals`` (the stories agent turns relevant ones into
+alerts); records that cannot be processed to ``news.deadletter`` with the reason.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ def register(
     topics: Topics,
     classify: Callable[[NewsItem], Signal],
     metrics: PipelineMetrics,
-    *,
-    min_severity: str = "low",
 ) -> Any:
     @app.agent(topics.raw, name="classify_news")
     async def classify_news(stream: faust.StreamT) -> None:
@@ -40,7 +38,6 @@ def register(
             outcome = handle_raw(
                 event.value,
                 classify,
-                min_severity=min_severity,
                 topic=msg.topic,
                 partition=msg.partition,
                 offset=msg.offset,
@@ -58,8 +55,5 @@ def register(
             key = signal.id.encode()
             await topics.signals.send(key=key, value=signal.to_json())
             metrics.items.labels(stage=STAGE, outcome="relevant" if signal.relevant else "not_relevant").inc()
-            if outcome.alert is not None:
-                await topics.alerts.send(key=key, value=outcome.alert.to_json())
-                metrics.alerts.labels(severity=outcome.alert.severity).inc()
 
     return classify_news

@@ -1,8 +1,8 @@
 """What the worker does with one record from ``news.raw``, as a pure function.
 
     >>> outcome = handle_raw(b'{"id": "x1", "title": "China bans gallium exports"}', classify)
-    >>> outcome.signal.relevant, outcome.alert is not None        # doctest: +SKIP
-    (True, True)
+    >>> outcome.signal.relevant, outcome.signal.source            # doctest: +SKIP
+    (True, '')
 
 The Faust agent (``processors/classify_news.py``) is a shell around this: it reads,
 calls, sends what comes back, counts. Keeping the decision here means it is tested
@@ -17,19 +17,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from oreradar.errors import OreradarError, RecordError
-from oreradar.records import SEVERITIES, Alert, DeadLetter, NewsItem, Signal
+from oreradar.records import SEVERITIES, DeadLetter, NewsItem, Signal
 
-__all__ = ["Outcome", "handle_raw", "dead_letter", "passes_severity"]
+__all__ = ["Outcome", "handle_raw", "dead_letter", "passes_severity", "LEAD_CHARS"]
 
 log = logging.getLogger(__name__)
+
+# How much of the summary or body travels on the signal for the stories stage: the lead
+# paragraph is what copies share and what rewordings paraphrase.
+LEAD_CHARS = 600
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Exactly one of ``signal`` or ``dead`` is set; ``alert`` only with a relevant signal."""
+    """Exactly one of ``signal`` or ``dead`` is set (alerts come from the stories stage)."""
 
     signal: Signal | None = None
-    alert: Alert | None = None
     dead: DeadLetter | None = None
 
 
@@ -68,7 +71,6 @@ def handle_raw(
     raw: bytes | None,
     classify: Callable[[NewsItem], Signal],
     *,
-    min_severity: str = "low",
     topic: str = "news.raw",
     partition: int | None = None,
     offset: int | None = None,
@@ -95,5 +97,6 @@ def handle_raw(
     except Exception as exc:  # a classifier bug must cost one item, not the worker
         log.exception("classifier crashed", extra={"item_id": item.id})
         return dead(f"classifier error on item {item.id}: {type(exc).__name__}: {exc}", item.id)
-    alert = Alert.from_signal(signal) if passes_severity(signal, min_severity) else None
-    return Outcome(signal=signal, alert=alert)
+    lead = (item.summary.strip() or item.body.strip())[:LEAD_CHARS]
+    signal = signal.model_copy(update={"source": item.source, "published": item.published, "lead": lead or None})
+    return Outcome(signal=signal)

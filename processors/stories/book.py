@@ -1,0 +1,337 @@
+"""The story book: every open story, and what one more report does to it.
+
+    >>> book = StoryBook(JoinRules.load(), min_severity="low")
+    >>> decision = book.add(signal, received=record_time, now=wall_clock)     # doctest: +SKIP
+    >>> decision.outcome, decision.alert.revision                            # doctest: +SKIP
+    ('new_story', 1)
+
+Pure: no Kafka, no clock of its own (times are handed in). The Faust agent keeps each
+story's :meth:`Story.to_dict` in a changelog-backed table and rebuilds the book from it
+with :meth:`StoryBook.load` after a restart or rebalance.
+
+Time is the reports' own (published, else when the record was written), so a replay
+decides as the live stream did. The book's clock is the latest report time seen (the
+watermark): it only moves forward, stories opened more than the window before it expire,
+and a report dated more than ``max_future`` past the wall clock is re-dated to when it
+was received (a counted skew, not a story that expires everything else).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from oreradar.records import SEVERITIES, Alert, Amount, JoinEvidence, Signal, StorySource
+from processors.stories.config import JoinRules
+from processors.stories.features import Lemmatize, Report, default_lemmatize
+from processors.stories.match import compare, format_amount
+
+__all__ = ["StoryBook", "Story", "Decision", "LeadTime", "STATE_VERSION", "OUTCOMES", "story_id_for"]
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+OUTCOMES = ("new_story", "revision", "copy", "no_change", "duplicate")
+
+
+def story_id_for(first_report_id: str) -> str:
+    """The same id ``Alert.from_signal`` derives, so a one-report story keeps it."""
+    return "s-" + hashlib.sha256(("story:" + first_report_id).encode()).hexdigest()[:16]
+
+
+def _rank(severity: str | None) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
+
+
+def _add_new(target: list[str], items: Iterable[str]) -> list[str]:
+    added = [x for x in items if x not in target]
+    target.extend(added)
+    return added
+
+
+@dataclass
+class Story:
+    story_id: str
+    opened: datetime
+    reports: list[Report] = field(default_factory=list)
+    sources: list[StorySource] = field(default_factory=list)
+    severity: str = "low"
+    signal_types: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    commodities: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    amounts: list[Amount] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+    revision: int = 0  # alerts emitted so far
+    alerted: dict[str, Any] = field(default_factory=dict)  # what the last alert said
+
+    @property
+    def first(self) -> Report:
+        return min(self.reports, key=lambda r: r.time)
+
+    def amount_keys(self) -> list[str]:
+        return [format_amount(a.value, a.currency) for a in self.amounts]
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity, "signal_types": list(self.signal_types), "countries": list(self.countries),
+            "commodities": list(self.commodities), "amounts": self.amount_keys(), "langs": list(self.langs),
+        }
+
+    def changes_since_alert(self) -> list[str]:
+        """What a reader of the last alert does not know yet (empty: nothing worth a revision)."""
+        if self.revision == 0:
+            return ["new story"]
+        before = self.alerted
+        out: list[str] = []
+        if _rank(self.severity) > _rank(before.get("severity")):
+            out.append(f"severity {before.get('severity')} -> {self.severity}")
+        for key, label in (("signal_types", "type"), ("countries", "country"), ("commodities", "commodity"),
+                           ("amounts", "amount"), ("langs", "language")):
+            now = self.amount_keys() if key == "amounts" else getattr(self, key)
+            out.extend(f"{label} +{x}" for x in now if x not in before.get(key, []))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION, "story_id": self.story_id, "opened": self.opened.isoformat(),
+            "reports": [r.to_dict() for r in self.reports], "sources": [s.to_dict() for s in self.sources],
+            "severity": self.severity, "signal_types": self.signal_types, "countries": self.countries,
+            "commodities": self.commodities, "organizations": self.organizations,
+            "amounts": [a.to_dict() for a in self.amounts], "langs": self.langs,
+            "revision": self.revision, "alerted": self.alerted,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Story:
+        """Raises ValueError on an entry of another version or shape (the caller counts and drops it)."""
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            version = data.get("version") if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"story entry of version {version!r}, this worker reads version {STATE_VERSION}")
+        try:
+            return cls(
+                story_id=str(data["story_id"]), opened=datetime.fromisoformat(data["opened"]),
+                reports=[Report.from_dict(r) for r in data["reports"]],
+                sources=[StorySource.from_dict(s) for s in data["sources"]],
+                severity=str(data["severity"]), signal_types=list(data["signal_types"]),
+                countries=list(data["countries"]), commodities=list(data["commodities"]),
+                organizations=list(data["organizations"]), amounts=[Amount.from_dict(a) for a in data["amounts"]],
+                langs=list(data["langs"]), revision=int(data["revision"]), alerted=dict(data["alerted"]),
+            )
+        except Exception as exc:  # any malformed part: one story lost and counted, not a crashed worker
+            raise ValueError(f"story entry {data.get('story_id')!r} is malformed: {type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    """A later report of a story from an outlet not seen before, and how long after the first it came."""
+
+    first_lang: str
+    later_lang: str
+    seconds: float
+
+
+@dataclass
+class Decision:
+    outcome: str  # one of OUTCOMES
+    report: Report | None = None
+    story_id: str | None = None
+    alert: Alert | None = None
+    join: JoinEvidence | None = None
+    lead_times: list[LeadTime] = field(default_factory=list)
+    clock_skew: bool = False
+
+
+class StoryBook:
+    def __init__(
+        self,
+        rules: JoinRules,
+        *,
+        min_severity: str = "low",
+        lemmatize: Lemmatize = default_lemmatize,
+        max_future: timedelta = timedelta(days=1),
+    ):
+        self.rules = rules
+        self.min_severity = min_severity
+        self.lemmatize = lemmatize
+        self.max_future = max_future
+        self.stories: dict[str, Story] = {}
+        self.watermark: datetime | None = None
+        self._story_of: dict[str, str] = {}  # report id -> story id
+        self._by_entity: dict[str, set[str]] = {}  # "commodity:gallium" -> story ids
+        self._lsh = MinHashLSH(threshold=rules.copy_threshold, num_perm=rules.num_perm)
+
+    # --- state ------------------------------------------------------------------------
+
+    def load(self, entries: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
+        """Rebuild from stored story entries; returns (key, reason) of each entry skipped."""
+        skipped: list[tuple[str, str]] = []
+        for key, value in entries:
+            try:
+                story = Story.from_dict(value)
+            except ValueError as exc:
+                skipped.append((key, str(exc)))
+                continue
+            self._index(story)
+            latest = max(r.time for r in story.reports) if story.reports else story.opened
+            self.watermark = max(self.watermark, latest) if self.watermark else latest
+        return skipped
+
+    def _index(self, story: Story) -> None:
+        self.stories[story.story_id] = story
+        for report in story.reports:
+            self._index_report(story.story_id, report)
+
+    def _index_report(self, story_id: str, report: Report) -> None:
+        self._story_of[report.id] = story_id
+        for token in self._tokens(report):
+            self._by_entity.setdefault(token, set()).add(story_id)
+        if report.id not in self._lsh.keys:
+            self._lsh.insert(report.id, self._minhash(report))
+
+    def _minhash(self, report: Report) -> MinHash:
+        return MinHash(num_perm=self.rules.num_perm, seed=1, hashvalues=np.array(report.minhash, dtype=np.uint64))
+
+    @staticmethod
+    def _tokens(report: Report) -> Iterator[str]:
+        for c in report.commodities:
+            yield "commodity:" + c
+        for o in report.organizations:
+            yield "organization:" + o
+
+    def expire(self) -> list[str]:
+        """Drop stories opened more than the window before the watermark; returns their ids."""
+        if self.watermark is None:
+            return []
+        horizon = self.watermark - self.rules.window
+        gone = [sid for sid, story in self.stories.items() if story.opened < horizon]
+        for sid in gone:
+            story = self.stories.pop(sid)
+            for report in story.reports:
+                self._story_of.pop(report.id, None)
+                if report.id in self._lsh.keys:
+                    self._lsh.remove(report.id)
+                for token in self._tokens(report):
+                    ids = self._by_entity.get(token)
+                    if ids is not None:
+                        ids.discard(sid)
+                        if not ids:
+                            del self._by_entity[token]
+        return gone
+
+    # --- one report -------------------------------------------------------------------
+
+    def add(self, signal: Signal, *, received: datetime, now: datetime) -> Decision:
+        """Assign one relevant signal to a story (new or open) and say what, if anything, to alert."""
+        if signal.id in self._story_of:
+            return Decision("duplicate", story_id=self._story_of[signal.id])
+        report = Report.from_signal(
+            signal, received=received, lemmatize=self.lemmatize, stopwords=self.rules.stopwords,
+            num_perm=self.rules.num_perm,
+        )
+        skew = report.time > now + self.max_future
+        if skew:
+            log.warning("report %s is dated %s, past the clock (%s): using when it was received", report.id,
+                        report.time.isoformat(), now.isoformat())
+            report = _retimed(report, min(received, now))
+        self.watermark = max(self.watermark, report.time) if self.watermark else report.time
+        story, join = self._best_story(report)
+        if story is None:
+            story = Story(story_id_for(report.id), opened=report.time)
+            self.stories[story.story_id] = story
+            outcome = "new_story"
+        else:
+            outcome = "copy" if join is not None and join.method == "copy" else "no_change"
+        lead = self._lead_time(story, report)
+        self._merge(story, report, signal, join)
+        alert = None
+        if outcome != "copy":
+            changes = story.changes_since_alert()
+            if changes and _rank(story.severity) >= _rank(self.min_severity):
+                alert = self._raise(story, signal, changes, now)
+                if outcome == "no_change":
+                    outcome = "revision"
+        return Decision(outcome, report, story.story_id, alert, join, lead, skew)
+
+    def _best_story(self, report: Report) -> tuple[Story | None, JoinEvidence | None]:
+        candidates: dict[str, list[str]] = {}  # story id -> report ids worth comparing
+        for rid in self._lsh.query(self._minhash(report)):
+            sid = self._story_of.get(rid)
+            if sid is not None:
+                candidates.setdefault(sid, []).append(rid)
+        for token in self._tokens(report):
+            for sid in self._by_entity.get(token, ()):
+                candidates.setdefault(sid, [])
+        best: tuple[float, Story, JoinEvidence] | None = None
+        for sid in sorted(candidates):  # sorted: ties resolve the same way on every replay
+            story = self.stories[sid]
+            if abs(report.time - story.opened) > self.rules.window:
+                continue
+            for old in story.reports:
+                evidence = compare(report, old, self.rules)
+                if evidence is None:
+                    continue
+                # A copy beats any reworded match; then the higher score; then the older story.
+                rank = evidence.score + (1.0 if evidence.method == "copy" else 0.0)
+                if best is None or rank > best[0]:
+                    best = (rank, story, evidence)
+        return (best[1], best[2]) if best else (None, None)
+
+    @staticmethod
+    def _lead_time(story: Story, report: Report) -> list[LeadTime]:
+        if not story.reports or any(r.source == report.source and report.source for r in story.reports):
+            return []
+        first = story.first
+        if report.time >= first.time:
+            return [LeadTime(first.lang, report.lang, (report.time - first.time).total_seconds())]
+        return [LeadTime(report.lang, first.lang, (first.time - report.time).total_seconds())]
+
+    def _merge(self, story: Story, report: Report, signal: Signal, join: JoinEvidence | None) -> None:
+        story.reports.append(report)
+        story.opened = min(story.opened, report.time)
+        story.sources.append(StorySource(
+            id=report.id, source=report.source, url=report.url, lang=report.lang, published=report.time,
+            copy_of=join.joined_to if join is not None and join.method == "copy" else None, join=join,
+        ))
+        if _rank(report.severity) > _rank(story.severity) or len(story.reports) == 1:
+            story.severity = report.severity
+        _add_new(story.signal_types, signal.signal_types)
+        _add_new(story.countries, signal.countries)
+        _add_new(story.commodities, signal.commodities)
+        _add_new(story.organizations, signal.organizations)
+        _add_new(story.langs, [report.lang])
+        known = {(a.value, a.currency) for a in story.amounts}
+        for amount in signal.amounts:
+            if not any(c == amount.currency and abs(v - amount.value) <= self.rules.amount_tolerance * v
+                       for v, c in known):
+                story.amounts.append(amount)
+                known.add((amount.value, amount.currency))
+        self._index_report(story.story_id, report)
+
+    def _raise(self, story: Story, signal: Signal, changes: list[str], now: datetime) -> Alert:
+        story.revision += 1
+        story.alerted = story.snapshot()
+        merged = {
+            "signal_types": list(story.signal_types), "countries": list(story.countries),
+            "commodities": list(story.commodities), "organizations": list(story.organizations),
+            "amounts": list(story.amounts), "severity": story.severity,
+        }
+        base = {k: v for k, v in signal.model_dump().items() if k not in merged}
+        return Alert(
+            **base, **merged,
+            alert_id=Alert.make_alert_id(story.story_id, story.revision), story_id=story.story_id,
+            revision=story.revision, sources=list(story.sources), changes=changes, created=now,
+        )
+
+
+def _retimed(report: Report, when: datetime) -> Report:
+    from dataclasses import replace
+
+    return replace(report, time=when)
