@@ -30,7 +30,7 @@ from datasketch import MinHash, MinHashLSH
 
 from oreradar.records import SEVERITIES, Alert, Amount, JoinEvidence, Signal, StorySource
 from processors.stories.config import JoinRules
-from processors.stories.features import Lemmatize, Report, default_lemmatize
+from processors.stories.features import MINHASH_SCHEME, Lemmatize, Report, default_lemmatize
 from processors.stories.match import compare, format_amount
 
 __all__ = ["StoryBook", "Story", "Decision", "LeadTime", "STATE_VERSION", "OUTCOMES", "story_id_for"]
@@ -38,7 +38,7 @@ __all__ = ["StoryBook", "Story", "Decision", "LeadTime", "STATE_VERSION", "OUTCO
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
-OUTCOMES = ("new_story", "revision", "copy", "no_change", "duplicate")
+OUTCOMES = ("new_story", "revision", "copy", "no_change", "duplicate")  # Decision.outcome may also be "ignored"
 
 
 def story_id_for(first_report_id: str) -> str:
@@ -71,6 +71,11 @@ class Story:
     langs: list[str] = field(default_factory=list)
     revision: int = 0  # alerts emitted so far
     alerted: dict[str, Any] = field(default_factory=dict)  # what the last alert said
+    relevant: int = 0  # reports the classifier found relevant; 0 = a latent story (see StoryBook._follow)
+
+    @property
+    def latent(self) -> bool:
+        return self.relevant == 0
 
     @property
     def first(self) -> Report:
@@ -106,7 +111,7 @@ class Story:
             "severity": self.severity, "signal_types": self.signal_types, "countries": self.countries,
             "commodities": self.commodities, "organizations": self.organizations,
             "amounts": [a.to_dict() for a in self.amounts], "langs": self.langs,
-            "revision": self.revision, "alerted": self.alerted,
+            "revision": self.revision, "alerted": self.alerted, "relevant": self.relevant,
         }
 
     @classmethod
@@ -124,6 +129,7 @@ class Story:
                 countries=list(data["countries"]), commodities=list(data["commodities"]),
                 organizations=list(data["organizations"]), amounts=[Amount.from_dict(a) for a in data["amounts"]],
                 langs=list(data["langs"]), revision=int(data["revision"]), alerted=dict(data["alerted"]),
+                relevant=int(data["relevant"]),
             )
         except Exception as exc:  # any malformed part: one story lost and counted, not a crashed worker
             raise ValueError(f"story entry {data.get('story_id')!r} is malformed: {type(exc).__name__}: {exc}") from exc
@@ -197,7 +203,8 @@ class StoryBook:
             self._lsh.insert(report.id, self._minhash(report))
 
     def _minhash(self, report: Report) -> MinHash:
-        return MinHash(num_perm=self.rules.num_perm, seed=1, hashvalues=np.array(report.minhash, dtype=np.uint64))
+        return MinHash(num_perm=self.rules.num_perm, seed=1, scheme=MINHASH_SCHEME,
+                       hashvalues=np.array(report.minhash, dtype=np.uint64))
 
     @staticmethod
     def _tokens(report: Report) -> Iterator[str]:
@@ -229,7 +236,11 @@ class StoryBook:
     # --- one report -------------------------------------------------------------------
 
     def add(self, signal: Signal, *, received: datetime, now: datetime) -> Decision:
-        """Assign one relevant signal to a story (new or open) and say what, if anything, to alert."""
+        """Assign one signal to a story (new or open) and say what, if anything, to alert.
+
+        A relevant signal always lands in a story; one that is not relevant only follows an
+        open story it matches closely (``follow_threshold``), else it is ``ignored``.
+        """
         if signal.id in self._story_of:
             return Decision("duplicate", story_id=self._story_of[signal.id])
         report = Report.from_signal(
@@ -243,10 +254,14 @@ class StoryBook:
             report = _retimed(report, min(received, now))
         self.watermark = max(self.watermark, report.time) if self.watermark else report.time
         story, join = self._best_story(report)
+        if not signal.relevant:
+            return self._follow(story, join, report, signal, skew)
         if story is None:
             story = Story(story_id_for(report.id), opened=report.time)
             self.stories[story.story_id] = story
             outcome = "new_story"
+        elif story.latent:
+            outcome = "new_story"  # its first relevant report: the story starts to count
         else:
             outcome = "copy" if join is not None and join.method == "copy" else "no_change"
         lead = self._lead_time(story, report)
@@ -259,6 +274,27 @@ class StoryBook:
                 if outcome == "no_change":
                     outcome = "revision"
         return Decision(outcome, report, story.story_id, alert, join, lead, skew)
+
+    def _follow(self, story: Story | None, join: JoinEvidence | None, report: Report, signal: Signal,
+                skew: bool) -> Decision:
+        """A report the classifier did not find relevant (often in a language it reads less
+        well) alerts nothing. A close match makes it a follower of an open story (one more
+        outlet and language, for lead times); one that names a commodity or organisation and
+        matches nothing opens a latent story, which a relevant report may join later: then
+        the story starts, and its lead times show who carried the event first."""
+        if story is None or join is None:
+            if not (report.commodities - self.rules.generic_commodities or report.organizations):
+                return Decision("ignored", report, clock_skew=skew)
+            story = Story(story_id_for(report.id), opened=report.time)
+            self.stories[story.story_id] = story
+            self._merge(story, report, signal, None, follower=True)
+            return Decision("ignored", report, story.story_id, clock_skew=skew)
+        if join.method == "event" and join.score < self.rules.follow_threshold:
+            return Decision("ignored", report, clock_skew=skew)
+        lead = self._lead_time(story, report)
+        self._merge(story, report, signal, join, follower=True)
+        outcome = "ignored" if story.latent else "copy" if join.method == "copy" else "no_change"
+        return Decision(outcome, report, story.story_id, None, join, lead, skew)
 
     def _best_story(self, report: Report) -> tuple[Story | None, JoinEvidence | None]:
         candidates: dict[str, list[str]] = {}  # story id -> report ids worth comparing
@@ -293,14 +329,19 @@ class StoryBook:
             return [LeadTime(first.lang, report.lang, (report.time - first.time).total_seconds())]
         return [LeadTime(report.lang, first.lang, (first.time - report.time).total_seconds())]
 
-    def _merge(self, story: Story, report: Report, signal: Signal, join: JoinEvidence | None) -> None:
+    def _merge(self, story: Story, report: Report, signal: Signal, join: JoinEvidence | None,
+               *, follower: bool = False) -> None:
         story.reports.append(report)
         story.opened = min(story.opened, report.time)
         story.sources.append(StorySource(
             id=report.id, source=report.source, url=report.url, lang=report.lang, published=report.time,
             copy_of=join.joined_to if join is not None and join.method == "copy" else None, join=join,
         ))
-        if _rank(report.severity) > _rank(story.severity) or len(story.reports) == 1:
+        self._index_report(story.story_id, report)
+        if follower:
+            return  # what the story says comes from relevant reports only
+        story.relevant += 1
+        if _rank(report.severity) > _rank(story.severity) or story.relevant == 1:
             story.severity = report.severity
         _add_new(story.signal_types, signal.signal_types)
         _add_new(story.countries, signal.countries)
@@ -313,7 +354,6 @@ class StoryBook:
                        for v, c in known):
                 story.amounts.append(amount)
                 known.add((amount.value, amount.currency))
-        self._index_report(story.story_id, report)
 
     def _raise(self, story: Story, signal: Signal, changes: list[str], now: datetime) -> Alert:
         story.revision += 1

@@ -29,9 +29,14 @@ class JoinRules:
     weights: dict[str, float] = field(default_factory=dict)
     join_threshold: float = 0.42
     join_threshold_cross: float = 0.40
+    follow_threshold: float = 0.6
     amount_conflict_penalty: float = 0.25
     amount_tolerance: float = 0.03
+    term_saturation: float = 0.3
+    term_anchor: float = 0.8
     compatible_types: frozenset[frozenset[str]] = frozenset()
+    generic_commodities: frozenset[str] = frozenset()
+    weak_types: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
 
     @classmethod
@@ -45,9 +50,14 @@ class JoinRules:
                 weights={str(k): float(v) for k, v in data["weights"].items()},
                 join_threshold=float(data["join_threshold"]),
                 join_threshold_cross=float(data["join_threshold_cross"]),
+                follow_threshold=float(data["follow_threshold"]),
                 amount_conflict_penalty=float(data["amount_conflict_penalty"]),
                 amount_tolerance=float(data["amount_tolerance"]),
+                term_saturation=float(data["term_saturation"]),
+                term_anchor=float(data["term_anchor"]),
                 compatible_types=frozenset(frozenset(pair) for pair in data.get("compatible_types") or []),
+                generic_commodities=frozenset(data.get("generic_commodities") or []),
+                weak_types=frozenset(data.get("weak_types") or []),
                 stopwords=frozenset(w for words in (data.get("stopwords") or {}).values() for w in words),
             )
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:

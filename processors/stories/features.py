@@ -19,13 +19,15 @@ from datasketch import MinHash
 
 from oreradar.records import SEVERITIES, Signal
 
-__all__ = ["Report", "Lemmatize", "default_lemmatize", "text_terms", "shingles", "minhash_of"]
+__all__ = ["MINHASH_SCHEME", "Report", "Lemmatize", "default_lemmatize", "text_terms", "shingles", "minhash_of"]
 
 Lemmatize = Callable[[list[str]], list[str]]
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)  # letters only: no digits, so no years or dates
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _lemmatizer: Any = None
+# datasketch 2 names its permutation scheme; stored signatures are only comparable within one.
+MINHASH_SCHEME = "affine32"
 
 
 def default_lemmatize(words: list[str]) -> list[str]:
@@ -65,7 +67,7 @@ def shingles(text: str, size: int = 3) -> set[bytes]:
 
 
 def minhash_of(text: str, num_perm: int) -> MinHash:
-    mh = MinHash(num_perm=num_perm, seed=1)
+    mh = MinHash(num_perm=num_perm, seed=1, scheme=MINHASH_SCHEME)
     mh.update_batch(list(shingles(text)))
     return mh
 
