@@ -9,7 +9,7 @@ from oreradar.errors import BrokerError
 from oreradar.settings import Settings
 from oreradar.topics import ALL_TOPICS
 
-__all__ = ["ensure_topics", "wait_for_cluster"]
+__all__ = ["ensure_topics", "wait_for_cluster", "replication_factor"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,19 @@ def wait_for_cluster(settings: Settings, timeout: float = 60.0) -> None:
             time.sleep(0.5)
 
 
+def _replication(admin, settings: Settings) -> int:  # type: ignore[no-untyped-def]
+    return 1 if settings.local_broker else min(3, max(1, len(admin.describe_cluster()["brokers"])))
+
+
+def replication_factor(settings: Settings) -> int:
+    """The replication the cluster supports (its brokers, at most 3): what topics and changelogs get."""
+    admin = _admin(settings)
+    try:
+        return _replication(admin, settings)
+    finally:
+        admin.close()
+
+
 def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> list[str]:
     """Create the missing topics with ORERADAR_PARTITIONS partitions; return those created."""
     from kafka.admin import NewTopic
@@ -61,8 +74,8 @@ def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> l
     admin = _admin(settings)
     try:
         existing = set(admin.list_topics())
-        missing = [t for t in topics if t not in existing]
-        replication = 1 if settings.local_broker else min(3, max(1, len(admin.describe_cluster()["brokers"])))
+        missing = [settings.topic(t) for t in topics if settings.topic(t) not in existing]
+        replication = _replication(admin, settings)
         for name in missing:
             try:
                 admin.create_topics([NewTopic(name, num_partitions=settings.partitions, replication_factor=replication)])

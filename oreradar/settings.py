@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
     alert_min_severity: str = Field("low", description="least severity a relevant signal needs to become an alert")
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
+    topic_prefix: str = Field("", description="prefix of every topic name (isolated runs on a shared cluster, e.g. golden replays)")
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")
     sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")
@@ -109,6 +110,10 @@ class Settings(BaseSettings):
     @property
     def alerts_path(self) -> Path:
         return self.alerts_file or self.state_dir / "alerts.jsonl"
+
+    def topic(self, name: str) -> str:
+        """The name of one of oreradar's topics (``oreradar.topics``) in this deployment."""
+        return self.topic_prefix + name
 
     def metrics_port_for(self, command: str) -> int | None:
         """The port this command serves /metrics on, or None when switched off (0)."""

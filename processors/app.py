@@ -28,14 +28,19 @@ class Topics:
     deadletter: faust.TopicT
 
 
-def build_app(settings: Settings) -> tuple[faust.App, Topics]:
-    """The worker app and its topics (agent unit tests use it as is: test_context never connects)."""
+def build_app(settings: Settings, *, replication: int = 1) -> tuple[faust.App, Topics]:
+    """The worker app and its topics (agent unit tests use it as is: test_context never connects).
+
+    ``replication`` is what the cluster supports (``kafka_admin.replication_factor``): the
+    tables' changelog topics and internal topics get it, so they survive a broker loss
+    as the input topics do.
+    """
     app = faust.App(
         f"{settings.consumer_group}-worker",
         broker=f"kafka://{settings.bootstrap}",
         store="memory://",
         topic_partitions=settings.partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=replication,
         # At-least-once: faust's exactly_once has open bugs; the dispatcher dedupes by alert_id.
         processing_guarantee="at_least_once",
         producer_acks=-1,
@@ -49,4 +54,5 @@ def build_app(settings: Settings) -> tuple[faust.App, Topics]:
     def topic(name: str) -> faust.TopicT:
         return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
-    return app, Topics(topic(NEWS_RAW), topic(NEWS_SIGNALS), topic(ALERTS), topic(NEWS_DEADLETTER))
+    names = (settings.topic(name) for name in (NEWS_RAW, NEWS_SIGNALS, ALERTS, NEWS_DEADLETTER))
+    return app, Topics(*(topic(name) for name in names))

@@ -1,4 +1,8 @@
-"""``oreradar worker``: build the app, load the classifier, register the agents, run."""
+"""``oreradar worker``: build the app, load the classifier, register the agents, run.
+
+One process runs both stages: classification (``classify_news``) and stories
+(``cluster_stories``: signals -> stories -> alerts).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import logging
 
 from faust.worker import Worker
 
-from oreradar.kafka_admin import ensure_topics, wait_for_cluster
+from oreradar.kafka_admin import ensure_topics, replication_factor, wait_for_cluster
 from oreradar.logs import logging_config
-from oreradar.metrics import PipelineMetrics, serve_metrics
+from oreradar.metrics import PipelineMetrics, StoryMetrics, serve_metrics
 from oreradar.settings import Settings
-from processors import classify_news
+from processors import classify_news, cluster_stories
 from processors.app import build_app
 
 __all__ = ["run_worker"]
@@ -24,9 +28,10 @@ def run_worker(settings: Settings) -> None:
     wait_for_cluster(settings)
     ensure_topics(settings)
     classifier = Classifier.default()  # load before joining the group: no stall on the first record
-    app, topics = build_app(settings)
+    app, topics = build_app(settings, replication=replication_factor(settings))
     metrics = PipelineMetrics()
-    classify_news.register(app, topics, classifier.classify, metrics, min_severity=settings.alert_min_severity)
+    classify_news.register(app, topics, classifier.classify, metrics)
+    cluster_stories.register(app, topics, StoryMetrics(), metrics, min_severity=settings.alert_min_severity)
     serve_metrics(settings.metrics_port_for("worker"))
     log.info("worker: consuming %s from %s", topics.raw.get_topic_name(), settings.bootstrap)
     # Worker handles SIGINT/SIGTERM itself and stops the agents cleanly.

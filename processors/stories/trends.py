@@ -93,6 +93,14 @@ class TrendBook:
                 skipped.append((key, str(exc)))
         return skipped
 
+    def expire(self, watermark: datetime) -> list[str]:
+        """Drop series with no report inside the baseline before ``watermark``; returns their keys."""
+        horizon = int(watermark.timestamp()) // HOUR - int(self.rules.baseline.total_seconds()) // HOUR
+        gone = [key for key, series in self.series.items() if not series.buckets or max(series.buckets) < horizon]
+        for key in gone:
+            del self.series[key]
+        return gone
+
     def observe(self, report: Report, story_id: str, *, now: datetime) -> tuple[list[TrendAlert], list[str]]:
         """Count the report; returns the trend alerts it sets off and the series keys it changed."""
         hour = int(report.time.timestamp()) // HOUR
