@@ -21,7 +21,7 @@ def raw(**fields: object) -> bytes:
 
 def test_relevant_item_gives_a_signal_that_carries_what_the_stories_stage_needs() -> None:
     out = handle_raw(raw(id="1", title="gallium ban", source="wire", published="2025-01-02T03:04:05Z",
-                         body="Beijing bans gallium exports. " * 40), fake_classify)
+                         summary="Beijing bans gallium exports. " * 40, body="high"), fake_classify)
     assert out.dead is None and out.signal is not None and out.signal.relevant
     assert out.signal.source == "wire" and out.signal.published is not None and out.signal.published.hour == 3
     assert out.signal.lead is not None and out.signal.lead.startswith("Beijing") and len(out.signal.lead) == 600
