@@ -47,11 +47,12 @@ import faust
 
 from oreradar.errors import RecordError
 from oreradar.metrics import PipelineMetrics, StoryMetrics
-from oreradar.records import SEVERITIES, Signal, utc_now
+from oreradar.records import Signal, utc_now
 from processors.app import Topics
 from processors.handle_raw import dead_letter
-from processors.stories import Decision, JoinRules, StoryBook, TrendBook, TrendRules
+from processors.stories import JoinRules, TrendRules
 from processors.stories.features import Lemmatize, default_lemmatize
+from processors.stories.stage import Step, StoryStage, wanted
 
 __all__ = ["register", "STORIES_TABLE", "TRENDS_TABLE", "STORY_KEY", "inbox_topic_name", "changelog_topic_name"]
 
@@ -76,15 +77,9 @@ def _lang_label(lang: str | None) -> str:
     return lang if lang and lang.isalpha() and len(lang) in (2, 3) else "und"
 
 
-def wanted(signal: Signal) -> bool:
-    """Signals the stories stage reads: relevant ones, and others that name a commodity or organisation."""
-    return signal.relevant or bool(signal.commodities or signal.organizations)
-
-
 @dataclass
 class _State:
-    book: StoryBook | None = None
-    trends: TrendBook | None = None
+    stage: StoryStage | None = None
 
 
 def register(
@@ -115,7 +110,7 @@ def register(
 
     @app.on_rebalance_complete.connect
     async def _reload(sender: Any, **kwargs: Any) -> None:  # the tables may hold other state now
-        state.book = state.trends = None
+        state.stage = None
 
     async def dead(raw: bytes | None, reason: str, event: Any, item_id: str | None = None) -> None:
         msg = event.message
@@ -139,24 +134,25 @@ def register(
             if wanted(signal):
                 await inbox.send(key=STORY_KEY, value=event.value, timestamp=event.message.timestamp)
 
-    def books() -> tuple[StoryBook, TrendBook]:
-        if state.book is None or state.trends is None:
-            book = StoryBook(rules, min_severity=min_severity, lemmatize=lemmatize)
-            trend_book = TrendBook(trend_rules)
-            for table, loaded in ((stories, book), (trends, trend_book)):
-                for key, reason in loaded.load(list(table.items())):
+    def current_stage() -> StoryStage:
+        if state.stage is None:
+            stage = StoryStage(rules, trend_rules, min_severity=min_severity, lemmatize=lemmatize)
+            for table, entries in ((stories, list(stories.items())), (trends, list(trends.items()))):
+                loader = stage.book.load if table is stories else stage.trends.load
+                for key, reason in loader(entries):
                     log.warning("stories: dropped table entry %s of %s: %s", key, table.name, reason)
                     pipeline.dropped.labels(stage=STAGE, reason="stale_state").inc()
                     table.pop(key, None)
-            state.book, state.trends = book, trend_book
-            metrics.open.set(sum(1 for s in book.stories.values() if not s.latent))
-            log.info("stories: %d stories and %d trend series loaded", len(book.stories), len(trend_book.series))
-        return state.book, state.trends
+            state.stage = stage
+            metrics.open.set(stage.open_stories)
+            log.info("stories: %d stories and %d trend series loaded", len(stage.book.stories),
+                     len(stage.trends.series))
+        return state.stage
 
     @app.agent(inbox, name="cluster_stories")
     async def cluster_stories(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            book, trend_book = books()
+            stage = current_stage()
             try:
                 signal = Signal.from_json(event.value)
             except RecordError as exc:
@@ -165,42 +161,40 @@ def register(
             stamp = event.message.timestamp
             received = datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp else clock()
             try:
-                decision = book.add(signal, received=received, now=clock())
+                step = stage.process(signal, received=received, now=clock())
             except Exception as exc:  # a bug in the stage must cost one report, not the worker
                 log.exception("stories: cannot place signal %s", signal.id)
                 await dead(event.value, f"stories stage error on {signal.id}: {type(exc).__name__}: {exc}", event,
                            signal.id)
-                state.book = None  # the book may be half-updated: rebuild it from the table
+                state.stage = None  # it may be half-updated: rebuild it from the tables
                 continue
-            await _apply(decision, signal, book, trend_book)
+            await apply(step, stage)
 
-    async def _apply(decision: Decision, signal: Signal, book: StoryBook, trend_book: TrendBook) -> None:
+    async def apply(step: Step, stage: StoryStage) -> None:
+        decision = step.decision
         if decision.clock_skew:
             pipeline.dropped.labels(stage=STAGE, reason="clock_skew").inc()
         if decision.outcome != "ignored":
             metrics.stories.labels(outcome=decision.outcome).inc()
         pipeline.items.labels(stage=STAGE, outcome=decision.outcome).inc()
-        if decision.story_id is not None and decision.story_id in book.stories:
-            stories[decision.story_id] = book.stories[decision.story_id].to_dict()
         for lead in decision.lead_times:
             metrics.lead_time.labels(first_lang=_lang_label(lead.first_lang),
                                      later_lang=_lang_label(lead.later_lang)).observe(lead.seconds)
-        if decision.alert is not None:
-            await topics.alerts.send(key=decision.alert.story_id.encode(), value=decision.alert.to_json())
-            pipeline.alerts.labels(severity=decision.alert.severity).inc()
-        if decision.report is not None and signal.relevant and decision.outcome not in ("copy", "duplicate"):
-            fired, changed = trend_book.observe(decision.report, decision.story_id or "", now=clock())
-            for key in changed:
-                trends[key] = trend_book.series[key].to_dict()
-            for trend in fired:
-                if SEVERITIES.index(trend.severity) >= SEVERITIES.index(min_severity):
-                    await topics.alerts.send(key=trend.alert_id.encode(), value=trend.to_json())
-                    metrics.trend_alerts.inc()
-        for sid in book.expire():
+        for sid, entry in step.story_writes.items():
+            stories[sid] = entry
+        for sid in step.story_deletes:
             stories.pop(sid, None)
-        if book.watermark is not None:
-            for key in trend_book.expire(book.watermark):
-                trends.pop(key, None)
-        metrics.open.set(sum(1 for s in book.stories.values() if not s.latent))
+        for key, entry in step.trend_writes.items():
+            trends[key] = entry
+        for key in step.trend_deletes:
+            trends.pop(key, None)
+        for alert in step.alerts:
+            if alert.kind == "story":
+                await topics.alerts.send(key=alert.story_id.encode(), value=alert.to_json())
+                pipeline.alerts.labels(severity=alert.severity).inc()
+            else:
+                await topics.alerts.send(key=alert.alert_id.encode(), value=alert.to_json())
+        metrics.trend_alerts.inc(step.trends_fired)
+        metrics.open.set(stage.open_stories)
 
     return forward_signals, cluster_stories
