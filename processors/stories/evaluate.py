@@ -103,7 +103,7 @@ class StoryEvalReport:
 
     def render(self) -> str:
         lines = [f"story evaluation: {self.items} items, {self.events} events, {self.stories} stories predicted, "
-                 f"{self.not_relevant} items not relevant (in no story)",
+                 f"{self.not_relevant} items the classifier found not relevant (they can only follow a story)",
                  f"{'pairs':<16}{'tp':>6}{'fp':>6}{'fn':>6}{'precision':>11}{'recall':>9}{'F1':>8}"]
         for name, score in (("same language", self.same_language), ("cross language", self.cross_language),
                             ("same, relevant", self.same_language_relevant),
@@ -141,7 +141,7 @@ def evaluate_stories(
         decision = book.add(signal, received=when, now=when)
         if decision.story_id is not None:
             story_of[case.item.id] = decision.story_id
-    report.stories = len(set(story_of.values()))
+    report.stories = len({sid for sid in story_of.values() if sid in book.stories and not book.stories[sid].latent})
     for a, b in combinations(ordered, 2):
         same_event = a.event == b.event
         predicted = a.item.id in story_of and story_of.get(a.item.id) == story_of.get(b.item.id)
