@@ -52,13 +52,14 @@ def read_topic(settings: Settings, topic: str, *, timeout: float = 30.0) -> list
 
 def story_state(settings: Settings, *, include_latent: bool = False, keep_expired: bool = False
                 ) -> dict[str, dict[str, Any]]:
-    """Story id -> the worker's table entry (``Story.to_dict()``), as of the changelog's end.
+    """Story id -> the story (``Story.to_dict()``) from the worker's table, as of the changelog's end.
 
     ``keep_expired``: ignore tombstones, so expired stories keep their last entry (golden runs).
     """
     from processors.cluster_stories import changelog_topic_name
+    from processors.stories.book import assemble
 
-    state: dict[str, dict[str, Any]] = {}
+    state: dict[str, Any] = {}  # table key -> entry
     for record in read_topic(settings, changelog_topic_name(f"{settings.consumer_group}-worker")):
         try:
             key = json.loads(record.key)
@@ -74,9 +75,10 @@ def story_state(settings: Settings, *, include_latent: bool = False, keep_expire
             continue
         if isinstance(value, dict):
             state[key] = value
+    stories, _ = assemble(state.items())
     if not include_latent:
-        state = {k: v for k, v in state.items() if v.get("relevant", 1)}
-    return state
+        stories = {k: v for k, v in stories.items() if v.get("relevant", 1)}
+    return stories
 
 
 def lead_times(entry: dict[str, Any]) -> list[dict[str, Any]]:

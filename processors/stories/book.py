@@ -30,10 +30,11 @@ from datasketch import MinHash, MinHashLSH
 
 from oreradar.records import SEVERITIES, Alert, Amount, JoinEvidence, Signal, StorySource
 from processors.stories.config import JoinRules
-from processors.stories.features import MINHASH_SCHEME, Lemmatize, Report, default_lemmatize
+from processors.stories.features import Lemmatize, Report, default_lemmatize, new_minhash
 from processors.stories.match import compare, format_amount
 
-__all__ = ["StoryBook", "Story", "Decision", "LeadTime", "STATE_VERSION", "OUTCOMES", "story_id_for"]
+__all__ = ["StoryBook", "Story", "Decision", "LeadTime", "STATE_VERSION", "OUTCOMES", "story_id_for", "assemble",
+           "report_key"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,46 @@ OUTCOMES = ("new_story", "revision", "copy", "no_change", "duplicate")  # Decisi
 def story_id_for(first_report_id: str) -> str:
     """The same id ``Alert.from_signal`` derives, so a one-report story keeps it."""
     return "s-" + hashlib.sha256(("story:" + first_report_id).encode()).hexdigest()[:16]
+
+
+def report_key(report_id: str) -> str:
+    """Table key of a report's entry (story ids start with ``s-``, so the two never meet)."""
+    return "r:" + report_id
+
+
+def assemble(entries: Iterable[tuple[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
+    """Table entries -> story id -> the story as ``Story.to_dict()``; and (key, reason) of entries skipped.
+
+    Skipped: entries of another version or shape, reports whose story header is gone, and
+    stories missing some of their reports (a torn write: the story is dropped whole).
+    """
+    headers: dict[str, dict[str, Any]] = {}
+    members: dict[str, list[dict[str, Any]]] = {}
+    skipped: list[tuple[str, str]] = []
+    for key, value in entries:
+        if not isinstance(value, dict) or value.get("version") != STATE_VERSION:
+            version = value.get("version") if isinstance(value, dict) else type(value).__name__
+            skipped.append((key, f"table entry of version {version!r}, this worker reads version {STATE_VERSION}"))
+        elif value.get("kind") == "story" and isinstance(value.get("story_id"), str):
+            headers[value["story_id"]] = value
+        elif value.get("kind") == "report" and isinstance(value.get("story_id"), str):
+            members.setdefault(value["story_id"], []).append({**value, "_key": key})
+        else:
+            skipped.append((key, "table entry of no known kind"))
+    stories: dict[str, dict[str, Any]] = {}
+    for sid, header in headers.items():
+        parts = sorted(members.pop(sid, []), key=lambda e: e.get("seq", 0))
+        if len(parts) != header.get("size"):
+            skipped.append((sid, f"story has {len(parts)} of its {header.get('size')} reports"))
+            skipped.extend((p["_key"], "its story is incomplete") for p in parts)
+            continue
+        story = {k: v for k, v in header.items() if k not in ("kind", "size")}
+        story["sources"] = [p["source"] for p in parts]
+        story["reports"] = [p["report"] for p in parts if p.get("report") is not None]
+        stories[sid] = story
+    for sid, parts in members.items():
+        skipped.extend((p["_key"], f"report of story {sid}, which is gone") for p in parts)
+    return stories, skipped
 
 
 def _rank(severity: str | None) -> int:
@@ -72,14 +113,14 @@ class Story:
     revision: int = 0  # alerts emitted so far
     alerted: dict[str, Any] = field(default_factory=dict)  # what the last alert said
     relevant: int = 0  # reports the classifier found relevant; 0 = a latent story (see StoryBook._follow)
+    # to_dict() runs after every report; sources and reports never change once added, so
+    # their dicts are made once (a story of forty sources is written forty times).
+    _dicts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {"sources": [], "reports": []},
+                                                    repr=False, compare=False)
 
     @property
     def latent(self) -> bool:
         return self.relevant == 0
-
-    @property
-    def first(self) -> Report:
-        return min(self.reports, key=lambda r: r.time)
 
     def amount_keys(self) -> list[str]:
         return [format_amount(a.value, a.currency) for a in self.amounts]
@@ -104,10 +145,36 @@ class Story:
             out.extend(f"{label} +{x}" for x in now if x not in before.get(key, []))
         return out
 
+    def _cached(self, name: str, values: list[Any]) -> list[dict[str, Any]]:
+        done = self._dicts[name]
+        done.extend(v.to_dict() for v in values[len(done):])
+        return list(done)
+
+    def table_entries(self, only_last: bool = False) -> dict[str, dict[str, Any]]:
+        """The story as table entries: its header under its id, one entry per report.
+
+        Written after each report: the header and the new report's entry, so a write costs
+        the same for the fortieth report as for the first (see :func:`assemble`).
+        """
+        full = self.to_dict()
+        header = {k: v for k, v in full.items() if k not in ("reports", "sources")}
+        header["kind"] = "story"
+        header["size"] = len(self.sources)
+        reports = {r["id"]: r for r in full["reports"]}
+        out = {self.story_id: header}
+        indexes = range(len(self.sources) - 1, len(self.sources)) if only_last else range(len(self.sources))
+        for index in indexes:
+            source = full["sources"][index]
+            out[report_key(source["id"])] = {
+                "version": STATE_VERSION, "kind": "report", "story_id": self.story_id, "seq": index,
+                "source": source, "report": reports.get(source["id"]),
+            }
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": STATE_VERSION, "story_id": self.story_id, "opened": self.opened.isoformat(),
-            "reports": [r.to_dict() for r in self.reports], "sources": [s.to_dict() for s in self.sources],
+            "reports": self._cached("reports", self.reports), "sources": self._cached("sources", self.sources),
             "severity": self.severity, "signal_types": self.signal_types, "countries": self.countries,
             "commodities": self.commodities, "organizations": self.organizations,
             "amounts": [a.to_dict() for a in self.amounts], "langs": self.langs,
@@ -177,9 +244,9 @@ class StoryBook:
     # --- state ------------------------------------------------------------------------
 
     def load(self, entries: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
-        """Rebuild from stored story entries; returns (key, reason) of each entry skipped."""
-        skipped: list[tuple[str, str]] = []
-        for key, value in entries:
+        """Rebuild from table entries (:meth:`Story.table_entries`); returns (key, reason) of each entry skipped."""
+        stories, skipped = assemble(entries)
+        for key, value in stories.items():
             try:
                 story = Story.from_dict(value)
             except ValueError as exc:
@@ -192,6 +259,8 @@ class StoryBook:
 
     def _index(self, story: Story) -> None:
         self.stories[story.story_id] = story
+        for source in story.sources:
+            self._story_of[source.id] = story.story_id
         for report in story.reports:
             self._index_report(story.story_id, report)
 
@@ -203,8 +272,7 @@ class StoryBook:
             self._lsh.insert(report.id, self._minhash(report))
 
     def _minhash(self, report: Report) -> MinHash:
-        return MinHash(num_perm=self.rules.num_perm, seed=1, scheme=MINHASH_SCHEME,
-                       hashvalues=np.array(report.minhash, dtype=np.uint64))
+        return new_minhash(self.rules.num_perm, np.array(report.minhash, dtype=np.uint64))
 
     @staticmethod
     def _tokens(report: Report) -> Iterator[str]:
@@ -213,16 +281,19 @@ class StoryBook:
         for o in report.organizations:
             yield "organization:" + o
 
-    def expire(self) -> list[str]:
-        """Drop stories opened more than the window before the watermark; returns their ids."""
+    def expire(self) -> list[Story]:
+        """Drop stories opened more than the window before the watermark; returns them."""
         if self.watermark is None:
             return []
         horizon = self.watermark - self.rules.window
         gone = [sid for sid, story in self.stories.items() if story.opened < horizon]
+        removed = []
         for sid in gone:
             story = self.stories.pop(sid)
+            removed.append(story)
+            for source in story.sources:
+                self._story_of.pop(source.id, None)
             for report in story.reports:
-                self._story_of.pop(report.id, None)
                 if report.id in self._lsh.keys:
                     self._lsh.remove(report.id)
                 for token in self._tokens(report):
@@ -231,7 +302,7 @@ class StoryBook:
                         ids.discard(sid)
                         if not ids:
                             del self._by_entity[token]
-        return gone
+        return removed
 
     # --- one report -------------------------------------------------------------------
 
@@ -296,48 +367,60 @@ class StoryBook:
         outcome = "ignored" if story.latent else "copy" if join.method == "copy" else "no_change"
         return Decision(outcome, report, story.story_id, None, join, lead, skew)
 
+    def _open(self, story_id: str | None, report: Report) -> Story | None:
+        story = self.stories.get(story_id) if story_id is not None else None
+        return story if story is not None and abs(report.time - story.opened) <= self.rules.window else None
+
     def _best_story(self, report: Report) -> tuple[Story | None, JoinEvidence | None]:
-        candidates: dict[str, list[str]] = {}  # story id -> report ids worth comparing
-        for rid in self._lsh.query(self._minhash(report)):
-            sid = self._story_of.get(rid)
-            if sid is not None:
-                candidates.setdefault(sid, []).append(rid)
-        for token in self._tokens(report):
-            for sid in self._by_entity.get(token, ()):
-                candidates.setdefault(sid, [])
+        """A copy first (the LSH index, checked on the signatures); else the best event match."""
         best: tuple[float, Story, JoinEvidence] | None = None
-        for sid in sorted(candidates):  # sorted: ties resolve the same way on every replay
-            story = self.stories[sid]
-            if abs(report.time - story.opened) > self.rules.window:
+        for rid in sorted(self._lsh.query(self._minhash(report))):  # sorted: ties resolve alike on every replay
+            story = self._open(self._story_of.get(rid), report)
+            old = next((r for r in story.reports if r.id == rid), None) if story is not None else None
+            if story is None or old is None:
+                continue
+            evidence = compare(report, old, self.rules)
+            if evidence is not None and evidence.method == "copy" and (best is None or evidence.score > best[0]):
+                best = (evidence.score, story, evidence)
+        if best is not None:
+            return best[1], best[2]
+        candidates = {sid for token in self._tokens(report) for sid in self._by_entity.get(token, ())}
+        for sid in sorted(candidates):
+            story = self._open(sid, report)
+            if story is None:
                 continue
             for old in story.reports:
-                evidence = compare(report, old, self.rules)
-                if evidence is None:
-                    continue
-                # A copy beats any reworded match; then the higher score; then the older story.
-                rank = evidence.score + (1.0 if evidence.method == "copy" else 0.0)
-                if best is None or rank > best[0]:
-                    best = (rank, story, evidence)
+                evidence = compare(report, old, self.rules, copies=False)
+                if evidence is not None and (best is None or evidence.score > best[0]):
+                    best = (evidence.score, story, evidence)
         return (best[1], best[2]) if best else (None, None)
 
     @staticmethod
     def _lead_time(story: Story, report: Report) -> list[LeadTime]:
-        if not story.reports or any(r.source == report.source and report.source for r in story.reports):
+        """A new outlet on the story: how long after its first report (or before it, then it is the first)."""
+        dated = [s for s in story.sources if s.published is not None]
+        if not dated or any(s.source == report.source and report.source for s in story.sources):
             return []
-        first = story.first
-        if report.time >= first.time:
-            return [LeadTime(first.lang, report.lang, (report.time - first.time).total_seconds())]
-        return [LeadTime(report.lang, first.lang, (first.time - report.time).total_seconds())]
+        first = min(dated, key=lambda s: s.published)  # type: ignore[arg-type, return-value]
+        assert first.published is not None
+        first_lang = first.lang or "und"
+        if report.time >= first.published:
+            return [LeadTime(first_lang, report.lang, (report.time - first.published).total_seconds())]
+        return [LeadTime(report.lang, first_lang, (first.published - report.time).total_seconds())]
 
     def _merge(self, story: Story, report: Report, signal: Signal, join: JoinEvidence | None,
                *, follower: bool = False) -> None:
-        story.reports.append(report)
+        copy = join is not None and join.method == "copy"
+        if not copy:  # a copy matches nothing its original does not: keep only its source line
+            story.reports.append(report)
         story.opened = min(story.opened, report.time)
         story.sources.append(StorySource(
             id=report.id, source=report.source, url=report.url, lang=report.lang, published=report.time,
             copy_of=join.joined_to if join is not None and join.method == "copy" else None, join=join,
         ))
-        self._index_report(story.story_id, report)
+        self._story_of[report.id] = story.story_id
+        if not copy:
+            self._index_report(story.story_id, report)
         if follower:
             return  # what the story says comes from relevant reports only
         story.relevant += 1

@@ -19,7 +19,7 @@ from datasketch import MinHash
 
 from oreradar.records import SEVERITIES, Signal
 
-__all__ = ["MINHASH_SCHEME", "Report", "Lemmatize", "default_lemmatize", "text_terms", "shingles", "minhash_of"]
+__all__ = ["MINHASH_SCHEME", "new_minhash", "Report", "Lemmatize", "default_lemmatize", "text_terms", "shingles", "minhash_of"]
 
 Lemmatize = Callable[[list[str]], list[str]]
 
@@ -31,12 +31,16 @@ MINHASH_SCHEME = "affine32"
 
 
 def default_lemmatize(words: list[str]) -> list[str]:
-    """The classifier's lemmatiser (pymorphy3 for Russian, a light stemmer for English), loaded once."""
+    """The classifier's own lemmatiser (pymorphy3 for Russian, a light stemmer for English).
+
+    The process-wide classifier's instance, so the worker's two stages share one warm
+    cache of word forms (a cold pymorphy3 lookup costs a hundred times a cached one).
+    """
     global _lemmatizer
     if _lemmatizer is None:
-        from processors.classifier.morphology import Lemmatizer
+        from processors.classifier import Classifier
 
-        _lemmatizer = Lemmatizer(cache_size=100_000)
+        _lemmatizer = Classifier.default().lemmatizer
     return _lemmatizer.lemmas(words)  # type: ignore[no-any-return]
 
 
@@ -66,8 +70,19 @@ def shingles(text: str, size: int = 3) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
 
 
+_PERMUTATIONS: dict[int, Any] = {}
+
+
+def new_minhash(num_perm: int, hashvalues: Any = None) -> MinHash:
+    """A MinHash with the stage's fixed permutations, computed once per size (they cost more than hashing)."""
+    if num_perm not in _PERMUTATIONS:
+        _PERMUTATIONS[num_perm] = MinHash(num_perm=num_perm, seed=1, scheme=MINHASH_SCHEME).permutations
+    return MinHash(num_perm=num_perm, seed=1, scheme=MINHASH_SCHEME, hashvalues=hashvalues,
+                   permutations=_PERMUTATIONS[num_perm])
+
+
 def minhash_of(text: str, num_perm: int) -> MinHash:
-    mh = MinHash(num_perm=num_perm, seed=1, scheme=MINHASH_SCHEME)
+    mh = new_minhash(num_perm)
     mh.update_batch(list(shingles(text)))
     return mh
 

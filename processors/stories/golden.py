@@ -44,6 +44,7 @@ import yaml
 
 from oreradar.errors import ConfigError, RecordError
 from oreradar.records import Alert, NewsItem, Signal, TrendAlert
+from processors.stories.book import assemble
 from processors.stories.config import JoinRules, TrendRules
 from processors.stories.match import format_amount
 
@@ -257,7 +258,7 @@ def simulate_golden(
     stage = StoryStage(rules or JoinRules.load(), trend_rules or TrendRules(),
                        min_severity=min_severity or golden.settings.get("alert_min_severity", "low"))
     alerts: list[Alert | TrendAlert] = []
-    stories: dict[str, dict[str, Any]] = {}
+    entries: dict[str, dict[str, Any]] = {}
     for item in golden.items:
         signal = handle_raw(item.to_json(), classify).signal
         if signal is None or not wanted(signal):
@@ -265,7 +266,8 @@ def simulate_golden(
         when = item.published or item.fetched
         step = stage.process(signal, received=when, now=when)
         alerts.extend(step.alerts)
-        stories.update(step.story_writes)  # expired stories stay: the file is judged on all it did
+        entries.update(step.story_writes)  # expired stories stay: the file is judged on all it did
+    stories, _ = assemble(entries.items())
     return alerts, stories
 
 

@@ -66,8 +66,11 @@ def term_similarity(a: frozenset[str], b: frozenset[str], saturation: float) -> 
     return min(1.0, len(a & b) / (saturation * min(len(a), len(b))))
 
 
-def compare(new: Report, old: Report, rules: JoinRules) -> JoinEvidence | None:
-    """The join evidence if ``new`` reports the same event as ``old``, else None."""
+def compare(new: Report, old: Report, rules: JoinRules, *, copies: bool = True) -> JoinEvidence | None:
+    """The join evidence if ``new`` reports the same event as ``old``, else None.
+
+    ``copies=False`` skips the MinHash test (the caller asked the LSH index already).
+    """
     shared_amounts, conflict = amounts_shared(new.amounts, old.amounts, rules.amount_tolerance)
     same_lang = new.lang == old.lang
 
@@ -81,12 +84,13 @@ def compare(new: Report, old: Report, rules: JoinRules) -> JoinEvidence | None:
             organizations=sorted(new.organizations & old.organizations),
             signal_types=sorted(new.signal_types & old.signal_types),
             amounts=shared_amounts,
-            terms=sorted(new.terms & old.terms)[:20] if same_lang else [],
+            terms=sorted(new.terms & old.terms)[:12] if same_lang else [],
         )
 
-    copy = jaccard(new.minhash, old.minhash)
-    if copy >= rules.copy_threshold:
-        return evidence("copy", copy)
+    if copies:
+        copy = jaccard(new.minhash, old.minhash)
+        if copy >= rules.copy_threshold:
+            return evidence("copy", copy)
     if not rules.types_compatible(set(new.signal_types), set(old.signal_types)):
         return None
     terms = term_similarity(new.terms, old.terms, rules.term_saturation) if same_lang else 0.0

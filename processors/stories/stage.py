@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from oreradar.records import SEVERITIES, AnyAlert, Signal
-from processors.stories.book import Decision, StoryBook
+from processors.stories.book import Decision, StoryBook, report_key
 from processors.stories.config import JoinRules, TrendRules
 from processors.stories.features import Lemmatize, default_lemmatize
 from processors.stories.trends import TrendBook
 
-__all__ = ["StoryStage", "Step", "wanted"]
+__all__ = ["StoryStage", "Step", "wanted", "EXPIRY_STEP"]
+
+EXPIRY_STEP = timedelta(minutes=15)
 
 
 def wanted(signal: Signal) -> bool:
@@ -33,8 +35,8 @@ def wanted(signal: Signal) -> bool:
 class Step:
     decision: Decision
     alerts: list[AnyAlert] = field(default_factory=list)  # story revision and trend alerts, in order
-    story_writes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    story_deletes: list[str] = field(default_factory=list)
+    story_writes: dict[str, dict[str, Any]] = field(default_factory=dict)  # stories table: key -> entry
+    story_deletes: list[str] = field(default_factory=list)  # stories table keys
     trend_writes: dict[str, dict[str, Any]] = field(default_factory=dict)
     trend_deletes: list[str] = field(default_factory=list)
     trends_fired: int = 0
@@ -46,6 +48,7 @@ class StoryStage:
         self.book = StoryBook(rules, min_severity=min_severity, lemmatize=lemmatize)
         self.trends = TrendBook(trend_rules)
         self.min_severity = min_severity
+        self._expired_at = datetime.min.replace(tzinfo=timezone.utc)
 
     def load(self, stories: Iterable[tuple[str, Any]], trends: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
         """Rebuild from table entries; returns (key, reason) of every entry that could not be read."""
@@ -58,8 +61,8 @@ class StoryStage:
     def process(self, signal: Signal, *, received: datetime, now: datetime) -> Step:
         decision = self.book.add(signal, received=received, now=now)
         step = Step(decision)
-        if decision.story_id is not None and decision.story_id in self.book.stories:
-            step.story_writes[decision.story_id] = self.book.stories[decision.story_id].to_dict()
+        if decision.story_id is not None and decision.story_id in self.book.stories and decision.outcome != "duplicate":
+            step.story_writes.update(self.book.stories[decision.story_id].table_entries(only_last=True))
         if decision.alert is not None:
             step.alerts.append(decision.alert)
         if decision.report is not None and signal.relevant and decision.outcome not in ("copy", "duplicate", "ignored"):
@@ -69,11 +72,16 @@ class StoryStage:
                 if SEVERITIES.index(trend.severity) >= SEVERITIES.index(self.min_severity):
                     step.alerts.append(trend)
                     step.trends_fired += 1
-        step.story_deletes = self.book.expire()
-        for sid in step.story_deletes:
-            step.story_writes.pop(sid, None)
-        if self.book.watermark is not None:
-            step.trend_deletes = self.trends.expire(self.book.watermark)
+        watermark = self.book.watermark
+        if watermark is not None and watermark - self._expired_at >= EXPIRY_STEP:
+            # Expiry walks every story and series: every quarter hour of report time is plenty.
+            self._expired_at = watermark
+            for story in self.book.expire():
+                keys = [story.story_id] + [report_key(source.id) for source in story.sources]
+                step.story_deletes.extend(keys)
+                for key in keys:
+                    step.story_writes.pop(key, None)
+            step.trend_deletes = self.trends.expire(watermark)
             for key in step.trend_deletes:
                 step.trend_writes.pop(key, None)
         return step

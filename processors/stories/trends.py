@@ -110,14 +110,15 @@ class TrendBook:
         keys = series_keys(report)
         for key in keys:
             series = self.series.setdefault(key, Series())
+            if hour not in series.buckets:  # a new hour: the moment to drop hours past the baseline
+                horizon = max(hour, max(series.buckets, default=hour)) - baseline_hours
+                for old in [h for h in series.buckets if h < horizon]:
+                    del series.buckets[old]
+                    series.stories.pop(old, None)
             series.buckets[hour] = series.buckets.get(hour, 0) + 1
             ids = series.stories.setdefault(hour, [])
             if story_id not in ids:
                 ids.append(story_id)
-            newest = max(series.buckets)
-            for old in [h for h in series.buckets if h < newest - baseline_hours]:
-                series.buckets.pop(old, None)
-                series.stories.pop(old, None)
             count = series.buckets[hour]
             if count < self.rules.min_count or len(ids) < self.rules.min_stories:
                 continue

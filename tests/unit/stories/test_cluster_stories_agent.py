@@ -72,8 +72,9 @@ async def test_reports_of_one_event_make_one_story_with_revisions(harness) -> No
     assert get("oreradar_stories_open") == 1
     # The state is in the table, as plain JSON-able dicts that the changelog carries.
     table = app.tables["stories"]
-    (story,) = table.values()
-    assert [s["id"] for s in story["sources"]] == ["a", "b", "c"] and story["sources"][2]["copy_of"] == "a"
+    assert sorted(table.keys()) == sorted([second.story_id, "r:a", "r:b", "r:c"])
+    assert table["r:c"]["source"]["copy_of"] == "a" and table["r:c"]["report"] is None  # a copy keeps no features
+    assert table[second.story_id]["revision"] == 2 and table[second.story_id]["size"] == 3
 
 
 async def test_stale_table_entry_is_dropped_and_counted_not_a_crash(harness) -> None:  # type: ignore[no-untyped-def]
