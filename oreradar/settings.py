@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
     alert_min_severity: str = Field("low", description="least severity a relevant signal needs to become an alert")
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
+    stories_enabled: bool = Field(True, description="run the stories stage in `oreradar worker` (false: classify only, for measurements)")
     topic_prefix: str = Field("", description="prefix of every topic name (isolated runs on a shared cluster, e.g. golden replays)")
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")

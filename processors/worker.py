@@ -31,7 +31,10 @@ def run_worker(settings: Settings) -> None:
     app, topics = build_app(settings, replication=replication_factor(settings))
     metrics = PipelineMetrics()
     classify_news.register(app, topics, classifier.classify, metrics)
-    cluster_stories.register(app, topics, StoryMetrics(), metrics, min_severity=settings.alert_min_severity)
+    if settings.stories_enabled:
+        cluster_stories.register(app, topics, StoryMetrics(), metrics, min_severity=settings.alert_min_severity)
+    else:
+        log.warning("worker: the stories stage is off (ORERADAR_STORIES_ENABLED=false): no alerts will be raised")
     serve_metrics(settings.metrics_port_for("worker"))
     log.info("worker: consuming %s from %s", topics.raw.get_topic_name(), settings.bootstrap)
     # Worker handles SIGINT/SIGTERM itself and stops the agents cleanly.

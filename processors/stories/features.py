@@ -10,6 +10,7 @@ figures count only as (value, currency) amounts the classifier extracted.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -73,12 +74,18 @@ def shingles(text: str, size: int = 3) -> set[bytes]:
 _PERMUTATIONS: dict[int, Any] = {}
 
 
+def _crc32(data: bytes) -> int:
+    # A shingle's 32-bit hash: CRC-32 is stable across processes and versions (stored
+    # signatures stay comparable) and several times cheaper than datasketch's SHA-1.
+    return zlib.crc32(data)
+
+
 def new_minhash(num_perm: int, hashvalues: Any = None) -> MinHash:
     """A MinHash with the stage's fixed permutations, computed once per size (they cost more than hashing)."""
     if num_perm not in _PERMUTATIONS:
         _PERMUTATIONS[num_perm] = MinHash(num_perm=num_perm, seed=1, scheme=MINHASH_SCHEME).permutations
     return MinHash(num_perm=num_perm, seed=1, scheme=MINHASH_SCHEME, hashvalues=hashvalues,
-                   permutations=_PERMUTATIONS[num_perm])
+                   permutations=_PERMUTATIONS[num_perm], hashfunc=_crc32)
 
 
 def minhash_of(text: str, num_perm: int) -> MinHash:
