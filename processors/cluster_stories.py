@@ -108,9 +108,10 @@ def register(
                        partitions=partitions)
     state = _State()
 
-    @app.on_rebalance_complete.connect
     async def _reload(sender: Any, **kwargs: Any) -> None:  # the tables may hold other state now
         state.stage = None
+
+    app.on_rebalance_complete.connect(_reload)  # type: ignore[arg-type]
 
     async def dead(raw: bytes | None, reason: str, event: Any, item_id: str | None = None) -> None:
         msg = event.message

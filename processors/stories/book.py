@@ -441,17 +441,18 @@ class StoryBook:
     def _raise(self, story: Story, signal: Signal, changes: list[str], now: datetime) -> Alert:
         story.revision += 1
         story.alerted = story.snapshot()
-        merged = {
+        merged: dict[str, Any] = {
             "signal_types": list(story.signal_types), "countries": list(story.countries),
             "commodities": list(story.commodities), "organizations": list(story.organizations),
             "amounts": list(story.amounts), "severity": story.severity,
         }
-        base = {k: v for k, v in signal.model_dump().items() if k not in merged}
-        return Alert(
-            **base, **merged,
+        fields: dict[str, Any] = {k: v for k, v in signal.model_dump().items() if k not in merged}
+        fields.update(merged)
+        fields.update(
             alert_id=Alert.make_alert_id(story.story_id, story.revision), story_id=story.story_id,
             revision=story.revision, sources=list(story.sources), changes=changes, created=now,
         )
+        return Alert(**fields)
 
 
 def _retimed(report: Report, when: datetime) -> Report:

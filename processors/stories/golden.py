@@ -176,10 +176,11 @@ def compare_golden(
 
     for expected in golden.stories:
         first = expected.items[0]
-        sid = story_of.get(first)
-        if sid is None:
+        found = story_of.get(first)
+        if found is None:
             out.append(f"story {expected.name}: no alerted story holds its first item {first}")
             continue
+        sid = found
         if sid in matched.values():
             other = next(n for n, s in matched.items() if s == sid)
             out.append(f"story {expected.name}: merged with story {other} (both in {sid})")
@@ -223,17 +224,17 @@ def compare_golden(
 
     name_of = {sid: name for name, sid in matched.items()}
     remaining = list(trend_alerts)
-    for want in golden.trends:
+    for wanted_trend in golden.trends:
         hit = next((t for t in remaining if (t.country, t.commodity, t.signal_type)
-                    == (want.country, want.commodity, want.signal_type)), None)
-        label = f"trend {want.country}/{want.commodity}/{want.signal_type}"
+                    == (wanted_trend.country, wanted_trend.commodity, wanted_trend.signal_type)), None)
+        label = f"trend {wanted_trend.country}/{wanted_trend.commodity}/{wanted_trend.signal_type}"
         if hit is None:
             out.append(f"{label}: expected, not raised")
             continue
         remaining.remove(hit)
         got_names = sorted(name_of.get(s, s) for s in hit.story_ids)
-        if want.stories and got_names != sorted(want.stories):
-            out.append(f"{label}: stories {got_names}, expected {sorted(want.stories)}")
+        if wanted_trend.stories and got_names != sorted(wanted_trend.stories):
+            out.append(f"{label}: stories {got_names}, expected {sorted(wanted_trend.stories)}")
     for trend in remaining:
         out.append(f"unexpected trend {trend.country}/{trend.commodity}/{trend.signal_type} "
                    f"({trend.count} reports at {trend.bucket_start.isoformat()})")
