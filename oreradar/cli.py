@@ -185,22 +185,14 @@ def eval_(corpus: tuple[Path, ...], as_json: bool, stories_: bool) -> None:
         return
     from rich.console import Console
 
-    from oreradar.records import LabelledItem
+    from oreradar.corpus import load_labelled
     from processors.classifier import Classifier
     from processors.classifier.evaluate import evaluate
-    from producers.replay import expand_paths
 
-    paths = expand_paths(list(corpus) or [SEEDS_DIR / "labelled"])
-    items: list[LabelledItem] = []
-    for path in paths:
-        if path.suffix != ".jsonl":
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip():
-                try:
-                    items.append(LabelledItem.from_json(line))
-                except OreradarError as exc:
-                    raise click.ClickException(f"{path}:{number}: {exc}") from exc
+    try:
+        items = load_labelled(list(corpus) or None)
+    except OreradarError as exc:
+        raise click.ClickException(str(exc)) from exc
     if not items:
         raise click.ClickException("no labelled items found; pass a .jsonl corpus with `gold` labels")
     report = evaluate(Classifier.default(), items)
@@ -229,7 +221,8 @@ def alerts(quiet: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--timeout", default=120.0, show_default=True, help="seconds to wait for the decisions")
 @click.option("--keep-broker", is_flag=True, help="leave the local broker running afterwards")
-def demo(paths: tuple[Path, ...], timeout: float, keep_broker: bool) -> None:
+@click.option("--monitor", "with_monitor", is_flag=True, help="start Prometheus and Alertmanager too, and leave them running")
+def demo(paths: tuple[Path, ...], timeout: float, keep_broker: bool, with_monitor: bool) -> None:
     """The embedded default, end to end, then exit.
 
     Starts the local Kafka (unless ORERADAR_KAFKA_BOOTSTRAP is set), creates the topics,
@@ -240,6 +233,11 @@ def demo(paths: tuple[Path, ...], timeout: float, keep_broker: bool) -> None:
     from oreradar.demo import run_demo
 
     default = sorted(p for p in SEEDS_DIR.iterdir() if p.suffix in (".txt", ".jsonl"))
+    if with_monitor:
+        from oreradar.monitor import Monitor
+
+        for name, url in Monitor(_settings()).start().items():
+            click.echo(f"{name}: {url} (left running; `oreradar monitor stop` stops it)")
     code = run_demo(_settings(), list(paths) or default, timeout=timeout, keep_broker=keep_broker)
     sys.exit(code)
 
@@ -253,6 +251,9 @@ cli.add_command(feeds)
 from processors.stories_cli import stories  # noqa: E402
 
 cli.add_command(stories)
+from oreradar.monitor_cli import monitor  # noqa: E402
+
+cli.add_command(monitor)
 
 
 def main() -> None:

@@ -20,11 +20,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from oreradar.errors import BrokerError
-from oreradar.kafka_admin import ensure_topics, wait_for_cluster
+from oreradar.kafka_admin import ensure_topics, kafka_client_config, wait_for_cluster
 from oreradar.records import Alert, Evidence, Signal, TrendAlert, parse_alert
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_SIGNALS
-from producers.publisher import kafka_client_config
 from producers.replay_cli import replay_paths
 from sinks.console import summary_line
 

@@ -28,7 +28,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-_QUIET_LIBRARIES = ("kafka", "aiokafka", "faust", "mode", "pymorphy3", "httpx")
+# httpcore, urllib3 (under apprise), apprise and aiosmtplib log request URLs at DEBUG, and a
+# Slack hook or Telegram bot URL is a credential: they stay at WARNING even when we debug.
+_QUIET_LIBRARIES = ("kafka", "aiokafka", "faust", "mode", "pymorphy3", "httpx", "httpcore", "urllib3", "apprise", "aiosmtplib")
 
 
 def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:

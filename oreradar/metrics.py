@@ -17,10 +17,27 @@ fixed vocabularies, ``feed`` is a catalogue name (bounded by the catalogue).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-__all__ = ["PipelineMetrics", "FeedMetrics", "StoryMetrics", "serve_metrics", "REGISTRY", "CollectorRegistry"]
+if TYPE_CHECKING:
+    from oreradar.records import Signal
+
+__all__ = [
+    "PipelineMetrics",
+    "shared_pipeline_metrics",
+    "FeedMetrics",
+    "LatencyMetrics",
+    "SignalMetrics",
+    "initialise_stage",
+    "StoryMetrics",
+    "register_build_info",
+    "serve_metrics",
+    "REGISTRY",
+    "CollectorRegistry",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +85,17 @@ class PipelineMetrics:
             ["stage"],
             registry=registry,
         )
+
+
+_SHARED: dict[int, PipelineMetrics] = {}
+
+
+def shared_pipeline_metrics(registry: CollectorRegistry = REGISTRY) -> PipelineMetrics:
+    """One PipelineMetrics per registry, for code that may run more than once in a process
+    (prometheus-client refuses to register the same names twice)."""
+    if id(registry) not in _SHARED:
+        _SHARED[id(registry)] = PipelineMetrics(registry)
+    return _SHARED[id(registry)]
 
 
 def serve_metrics(port: int | None, registry: CollectorRegistry = REGISTRY) -> None:
@@ -119,6 +147,117 @@ class FeedMetrics:
         self.pushes = Counter(
             "oreradar_feed_websub_pushes_total", "WebSub content pushes by outcome (accepted, bad_signature, unknown)", ["outcome"], registry=registry
         )
+        self.latency = LatencyMetrics(registry)
+
+    def initialise(self, fetch_outcomes: Iterable[str]) -> None:
+        """Create the known series at zero (fetch outcomes are the poller's own vocabulary)."""
+        for outcome in fetch_outcomes:
+            self.fetches.labels(outcome=outcome)
+        for outcome in ("new", "duplicate", "skipped"):
+            self.items.labels(outcome=outcome)
+        for reason in ("publish_failed", "not_a_feed"):
+            self.dropped.labels(reason=reason)
+
+
+# Latencies between record timestamps run from milliseconds (raw → decided) to hours (an
+# outlet's published stamp → our fetch), so the buckets span both.
+_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 86400.0)
+
+# The label values each stage can produce, known up front so that every series exists at
+# zero from start-up: a rate panel then shows 0, not "No data".
+KNOWN_OUTCOMES = {
+    "replay": ("published", "failed"),
+    "classify": ("relevant", "not_relevant"),
+    "dispatch": ("delivered",),
+}
+KNOWN_DROP_REASONS = {
+    "classify": ("invalid_record", "classifier_error"),
+    "stories": ("invalid_record",),
+    "dispatch": ("invalid_record",),
+}
+
+
+def initialise_stage(metrics: PipelineMetrics, stage: str) -> None:
+    """Create the stage's known ``items``/``dropped`` series at zero."""
+    for outcome in KNOWN_OUTCOMES.get(stage, ()):
+        metrics.items.labels(stage=stage, outcome=outcome)
+    for reason in KNOWN_DROP_REASONS.get(stage, ()):
+        metrics.dropped.labels(stage=stage, reason=reason)
+
+
+class LatencyMetrics:
+    """Time between two timestamps a record carries, per stage.
+
+    ``stage="feeds"``: the outlet's published time → our fetch; ``stage="classify"``: the
+    record's timestamp on ``news.raw`` → the decision. (Alert created → delivered is the
+    dispatcher's ``oreradar_delivery_latency_seconds``.)
+    """
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY):
+        self.record_latency = Histogram(
+            "oreradar_record_latency_seconds",
+            "Seconds between a record's upstream timestamp and this stage handling it",
+            ["stage"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    def observe(self, stage: str, seconds: float) -> None:
+        # A clock skewed between hosts can give a negative span: count it as zero, do not drop it.
+        self.record_latency.labels(stage=stage).observe(max(0.0, seconds))
+
+
+class SignalMetrics:
+    """Relevant decisions by signal type, country, commodity and severity.
+
+    Countries and commodities are bounded to the gazetteer's ids, which the worker hands in;
+    a value outside them (a gazetteer edited while running) is counted as ``other``.
+    """
+
+    def __init__(self, countries: Iterable[str], commodities: Iterable[str], registry: CollectorRegistry = REGISTRY):
+        from oreradar.records import SEVERITIES, SIGNAL_TYPES
+
+        self._countries = frozenset(countries)
+        self._commodities = frozenset(commodities)
+        self.types = Counter("oreradar_signals_total", "Relevant signals by signal type", ["signal_type"], registry=registry)
+        self.countries = Counter(
+            "oreradar_signal_countries_total", "Relevant signals by country (ISO 3166-1 alpha-2)", ["country"], registry=registry
+        )
+        self.commodities = Counter(
+            "oreradar_signal_commodities_total", "Relevant signals by commodity id", ["commodity"], registry=registry
+        )
+        self.severities = Counter("oreradar_signal_severity_total", "Relevant signals by severity", ["severity"], registry=registry)
+        for t in SIGNAL_TYPES:
+            self.types.labels(signal_type=t)
+        for s in SEVERITIES:
+            self.severities.labels(severity=s)
+        for c in (*self._countries, "other"):
+            self.countries.labels(country=c)
+        for c in (*self._commodities, "other"):
+            self.commodities.labels(commodity=c)
+
+    def count(self, signal: Signal) -> None:
+        if not signal.relevant:
+            return
+        for t in signal.signal_types:
+            self.types.labels(signal_type=t).inc()
+        for c in signal.countries:
+            self.countries.labels(country=c if c in self._countries else "other").inc()
+        for c in signal.commodities:
+            self.commodities.labels(commodity=c if c in self._commodities else "other").inc()
+        if signal.severity:
+            self.severities.labels(severity=signal.severity).inc()
+
+
+def register_build_info(process: str, registry: CollectorRegistry = REGISTRY) -> None:
+    """``oreradar_build_info{version,python,process} 1``: which build each process runs."""
+    import platform
+
+    from oreradar import __version__
+
+    Gauge(
+        "oreradar_build_info", "Always 1; labels say which build this process runs", ["version", "python", "process"], registry=registry
+    ).labels(version=__version__, python=platform.python_version(), process=process).set(1)
 
 
 # Lead times run from minutes (wire copies) to days (a story crossing languages).

@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from oreradar.canonical_url import canonical_url
 from oreradar.errors import RecordError
 
 __all__ = [
@@ -53,37 +54,62 @@ SIGNAL_TYPES: tuple[str, ...] = (
     "logistics",
     "geopolitics",
 )
-SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+# The severity vocabulary, declared here only: lowest first (the order thresholds compare by).
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 EVIDENCE_KINDS: tuple[str, ...] = ("country", "commodity", "organization", "signal_type", "amount", "scope")
 
 Field_ = Literal["title", "summary", "body"]
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _stamp(published: datetime | str | None) -> str:
+    """``published`` as one string whatever form it came in (a feed's datetime, a JSONL string)."""
+    if published is None or published == "":
+        return ""
+    if isinstance(published, str):
+        try:
+            when = datetime.fromisoformat(published.strip())
+        except ValueError:
+            return published.strip()  # not ISO 8601: hash it as written
+    else:
+        when = published
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).isoformat()
+
+
 def make_item_id(
+    *,
     url: str | None = None,
     guid: str | None = None,
     title: str | None = None,
+    summary: str | None = None,
+    body: str | None = None,
     published: datetime | str | None = None,
 ) -> str:
-    """Stable id: hash of the canonical URL, else of the feed's guid, else of title+published.
+    """The one stable id of an article, whichever route it came by (feed, replay, corpus, CLI).
 
-    The caller canonicalises the URL first (producers.feeds does); 16 hex digits are
-    plenty for de-duplication at news scale and match the seed files' names.
+    Hash of the canonical URL, else of the feed's guid, else of the text (title, else the
+    first 200 characters of summary, else of body) with the published time in UTC. The
+    URL is canonicalised here (tracking parameters, case, default port), so a link with
+    ``?utm_source=rss`` and the bare one give the same id; a URL that is not http(s) falls
+    back to the guid. 16 hex digits are plenty for de-duplication at news scale and match
+    the seed files' names.
     """
-    if url:
-        basis = "url:" + url
-    elif guid:
-        basis = "guid:" + guid
-    elif title:
-        stamp = published.isoformat() if isinstance(published, datetime) else (published or "")
-        basis = "title:" + title.strip() + "|" + stamp
+    canonical = canonical_url(url) if url else None
+    text = title or (summary or "")[:200] or (body or "")[:200]
+    if canonical:
+        basis = "url:" + canonical
+    elif guid and guid.strip():
+        basis = "guid:" + guid.strip()
+    elif text.strip():
+        basis = "title:" + text.strip() + "|" + _stamp(published)
     else:
-        raise RecordError("cannot make an item id: no url, guid or title", field="id")
+        raise RecordError("cannot make an item id: no url, guid or text", field="id")
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
@@ -175,7 +201,7 @@ class NewsItem(_Article):
         fetched: datetime | None = None,
     ) -> NewsItem:
         """Build an item, deriving its stable id the DESIGN.md way."""
-        item_id = make_item_id(url=url, guid=guid, title=title or body[:200], published=published)
+        item_id = make_item_id(url=url, guid=guid, title=title, summary=summary, body=body, published=published)
         return cls(
             id=item_id,
             source=source,
@@ -367,7 +393,9 @@ class LabelledItem(_Article):
     gold: Gold
 
     def to_news_item(self) -> NewsItem:
-        item_id = self.id or make_item_id(url=self.url, title=self.title or self.body[:200], published=self.published)
+        item_id = self.id or make_item_id(
+            url=self.url, title=self.title, summary=self.summary, body=self.body, published=self.published
+        )
         return NewsItem(
             id=item_id,
             source=self.source or "corpus",

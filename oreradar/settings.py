@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from oreradar.errors import ConfigError
+from oreradar.records import SEVERITIES
 
 __all__ = ["Settings", "PACKAGE_ROOT", "DEFAULT_FEEDS_FILE", "SEEDS_DIR"]
 
@@ -47,10 +48,19 @@ class Settings(BaseSettings):
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
     stories_enabled: bool = Field(True, description="run the stories stage in `oreradar worker` (false: classify only, for measurements)")
     topic_prefix: str = Field("", description="prefix of every topic name (isolated runs on a shared cluster, e.g. golden replays)")
+    prometheus_port: int = Field(9090, ge=1, le=65535, description="port of the Prometheus `oreradar monitor` starts")
+    alertmanager_port: int = Field(9093, ge=1, le=65535, description="port of the Alertmanager `oreradar monitor` starts")
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")
     sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")
     sasl_username: str | None = None
+    # The email channel's SMTP relay (sinks/channels/email.py); only read when a subscription has an email channel.
+    smtp_host: str | None = Field(None, description="SMTP relay for email channels")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_from: str = Field("oreradar@localhost", description="From: address of alert emails")
+    smtp_starttls: bool = Field(True, description="require STARTTLS (false only for a local relay)")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
 
     @field_validator("state_dir", "feeds_file", "subscriptions_file", "alerts_file")
     @classmethod
@@ -60,8 +70,8 @@ class Settings(BaseSettings):
     @field_validator("alert_min_severity")
     @classmethod
     def _severity(cls, v: str) -> str:
-        if v not in ("low", "medium", "high", "critical"):
-            raise ValueError("ORERADAR_ALERT_MIN_SEVERITY must be low, medium, high or critical")
+        if v not in SEVERITIES:
+            raise ValueError(f"ORERADAR_ALERT_MIN_SEVERITY must be one of {', '.join(SEVERITIES)}")
         return v
 
     @field_validator("log_format")

@@ -13,7 +13,7 @@ from typing import Any
 
 import faust
 
-from oreradar.metrics import PipelineMetrics
+from oreradar.metrics import LatencyMetrics, PipelineMetrics, SignalMetrics
 from oreradar.records import NewsItem, Signal
 from processors.app import Topics
 from processors.handle_raw import handle_raw
@@ -29,6 +29,9 @@ def register(
     topics: Topics,
     classify: Callable[[NewsItem], Signal],
     metrics: PipelineMetrics,
+    *,
+    signal_metrics: SignalMetrics | None = None,
+    latency: LatencyMetrics | None = None,
 ) -> Any:
     @app.agent(topics.raw, name="classify_news")
     async def classify_news(stream: faust.StreamT) -> None:
@@ -55,5 +58,10 @@ def register(
             key = signal.id.encode()
             await topics.signals.send(key=key, value=signal.to_json())
             metrics.items.labels(stage=STAGE, outcome="relevant" if signal.relevant else "not_relevant").inc()
+            if signal_metrics is not None:
+                signal_metrics.count(signal)
+            if latency is not None and msg.timestamp:
+                # the record's timestamp on news.raw (set by the producer) → now, decided
+                latency.observe(STAGE, time.time() - msg.timestamp)
 
     return classify_news

@@ -28,7 +28,7 @@ def read_topic(settings: Settings, topic: str, *, timeout: float = 30.0) -> list
     """Every record of ``topic`` from the beginning up to its end as of now ([] if it does not exist)."""
     from kafka import KafkaConsumer, TopicPartition
 
-    from producers.publisher import kafka_client_config
+    from oreradar.kafka_admin import kafka_client_config
 
     consumer = KafkaConsumer(enable_auto_commit=False, **kafka_client_config(settings))
     try:

@@ -12,7 +12,10 @@ from faust.worker import Worker
 
 from oreradar.kafka_admin import ensure_topics, replication_factor, wait_for_cluster
 from oreradar.logs import logging_config
-from oreradar.metrics import PipelineMetrics, StoryMetrics, serve_metrics
+from oreradar.consumer_lag import ConsumerLagExporter
+from oreradar.metrics import (
+    LatencyMetrics, PipelineMetrics, SignalMetrics, StoryMetrics, initialise_stage, register_build_info, serve_metrics,
+)
 from oreradar.settings import Settings
 from processors import classify_news, cluster_stories
 from processors.app import build_app
@@ -30,12 +33,20 @@ def run_worker(settings: Settings) -> None:
     classifier = Classifier.default()  # load before joining the group: no stall on the first record
     app, topics = build_app(settings, replication=replication_factor(settings))
     metrics = PipelineMetrics()
-    classify_news.register(app, topics, classifier.classify, metrics)
+    initialise_stage(metrics, classify_news.STAGE)
+    register_build_info("worker")
+    gazetteer = classifier.gazetteer
+    signal_metrics = SignalMetrics(gazetteer.countries, gazetteer.commodities)
+    classify_news.register(
+        app, topics, classifier.classify, metrics, signal_metrics=signal_metrics, latency=LatencyMetrics(),
+    )
     if settings.stories_enabled:
         cluster_stories.register(app, topics, StoryMetrics(), metrics, min_severity=settings.alert_min_severity)
     else:
         log.warning("worker: the stories stage is off (ORERADAR_STORIES_ENABLED=false): no alerts will be raised")
     serve_metrics(settings.metrics_port_for("worker"))
+    if settings.metrics_port_for("worker") is not None:
+        ConsumerLagExporter(settings, app.conf.id, (topics.raw.get_topic_name(),)).start()
     log.info("worker: consuming %s from %s", topics.raw.get_topic_name(), settings.bootstrap)
     # Worker handles SIGINT/SIGTERM itself and stops the agents cleanly.
     Worker(

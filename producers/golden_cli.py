@@ -32,7 +32,8 @@ from oreradar.topics import ALERTS, NEWS_RAW, NEWS_SIGNALS
 from processors.cluster_stories import inbox_topic_name
 from processors.stories.golden import GoldenFile, compare_golden
 from processors.stories_cli import read_topic, story_state
-from producers.publisher import NewsPublisher, kafka_client_config
+from oreradar.kafka_admin import kafka_client_config
+from producers.publisher import NewsPublisher
 
 __all__ = ["GoldenRun", "run_golden", "golden_command"]
 

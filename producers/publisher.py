@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from oreradar.errors import BrokerError
+from oreradar.kafka_admin import producer_config
 from oreradar.records import NewsItem
 from oreradar.settings import Settings
 from oreradar.topics import NEWS_RAW
 
-__all__ = ["NewsPublisher", "PublishResult", "kafka_client_config"]
+__all__ = ["NewsPublisher", "PublishResult"]
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +29,6 @@ class _Producer(Protocol):
     def send(self, topic: str, value: bytes, key: bytes) -> Any: ...
     def flush(self, timeout: float | None = None) -> None: ...
     def close(self, timeout: float | None = None) -> None: ...
-
-
-def kafka_client_config(settings: Settings) -> dict[str, Any]:
-    """Connection settings shared by every kafka-python client we build."""
-    config: dict[str, Any] = {"bootstrap_servers": settings.bootstrap.split(",")}
-    if settings.sasl_username and settings.sasl_password:
-        config.update(
-            security_protocol="SASL_SSL",
-            sasl_mechanism="PLAIN",
-            sasl_plain_username=settings.sasl_username,
-            sasl_plain_password=settings.sasl_password.get_secret_value(),
-        )
-    return config
 
 
 @dataclass
@@ -63,15 +51,7 @@ class NewsPublisher:
         from kafka.errors import KafkaError
 
         try:
-            producer = KafkaProducer(
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=5,
-                retries=5,
-                request_timeout_ms=15000,
-                max_block_ms=15000,
-                **kafka_client_config(settings),
-            )
+            producer = KafkaProducer(**producer_config(settings))
         except KafkaError as exc:
             raise BrokerError(
                 f"cannot reach Kafka at {settings.bootstrap}: {exc}. "

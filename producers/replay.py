@@ -72,6 +72,14 @@ def read_text_article(path: Path) -> NewsItem:
     return item_from_text(path.read_text(encoding="utf-8", errors="replace"), source=str(path))
 
 
+_ID_FIELDS = ("url", "guid", "title", "summary", "body", "published")
+
+
+def _text_or_none(value: object) -> str | None:
+    """A field for the id: strings as they are; other types are left to NewsItem's validation."""
+    return value if isinstance(value, str) else None
+
+
 def _item_from_json_line(line: str, *, source: str) -> NewsItem:
     try:
         data = json.loads(line)
@@ -82,10 +90,7 @@ def _item_from_json_line(line: str, *, source: str) -> NewsItem:
     data.pop("gold", None)
     data.setdefault("source", source)
     if not data.get("id"):
-        data["id"] = make_item_id(
-            url=data.get("url"), guid=data.get("guid"), title=data.get("title") or (data.get("body") or "")[:200],
-            published=data.get("published"),
-        )
+        data["id"] = make_item_id(**{k: _text_or_none(data.get(k)) for k in _ID_FIELDS})
     return NewsItem.from_dict(data)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from oreradar.metrics import PipelineMetrics
+from oreradar.metrics import PipelineMetrics, shared_pipeline_metrics
 from oreradar.settings import Settings
 from producers.publisher import NewsPublisher
 from producers.replay import expand_paths, read_paths
@@ -51,7 +51,7 @@ def replay_paths(
     metrics: PipelineMetrics | None = None,
 ) -> ReplaySummary:
     """Publish every item of ``paths``; bad lines are skipped with their place named."""
-    metrics = metrics or PipelineMetrics()
+    metrics = metrics or shared_pipeline_metrics()
     summary = ReplaySummary()
     files = expand_paths(paths)
     console = Console(stderr=True)

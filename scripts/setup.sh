@@ -36,6 +36,10 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 "$PY" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
   || need+=(python3-dev)
+# Prometheus (with promtool) and Alertmanager (with amtool): `oreradar monitor`, the rule
+# tests and the dashboard-query proof run the real ones.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 [ "${#need[@]}" -eq 0 ] || apt_install "${need[@]}"
 
 if [ ! -x .venv/bin/python ]; then

@@ -6,16 +6,16 @@ import logging
 import signal
 import threading
 
-from oreradar.kafka_admin import ensure_topics, wait_for_cluster
-from oreradar.metrics import PipelineMetrics, serve_metrics
+from oreradar.consumer_lag import ConsumerLagExporter
+from oreradar.kafka_admin import ensure_topics, kafka_client_config, producer_config, wait_for_cluster
+from oreradar.metrics import PipelineMetrics, initialise_stage, register_build_info, serve_metrics
 from oreradar.records import DeadLetter
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_DEADLETTER
-from producers.publisher import kafka_client_config
 from sinks.base import AlertSink
 from sinks.console import ConsoleSink
 from sinks.delivered import DeliveryLedger
-from sinks.dispatch_alerts import AlertDispatcher
+from sinks.dispatch_alerts import STAGE, AlertDispatcher
 from sinks.jsonl_file import JsonlFileSink
 
 __all__ = ["run_dispatcher"]
@@ -40,7 +40,7 @@ def run_dispatcher(settings: Settings, *, print_alerts: bool = True, stop: threa
         auto_offset_reset="earliest",
         **config,
     )
-    producer = KafkaProducer(acks="all", **config)
+    producer = KafkaProducer(**producer_config(settings))
 
     def send_dead_letter(dead: DeadLetter) -> None:
         producer.send(NEWS_DEADLETTER, value=dead.to_json(), key=(dead.key or "").encode()).get(timeout=15)
@@ -51,7 +51,11 @@ def run_dispatcher(settings: Settings, *, print_alerts: bool = True, stop: threa
     # One ledger per consumer group: two dispatchers in different groups deliver independently.
     ledger = DeliveryLedger(settings.state_dir / f"delivered-{settings.consumer_group}-alerts.sqlite")
     metrics = PipelineMetrics()
+    initialise_stage(metrics, STAGE)
+    register_build_info("alerts")
     serve_metrics(settings.metrics_port_for("alerts"))
+    if settings.metrics_port_for("alerts") is not None:
+        ConsumerLagExporter(settings, f"{settings.consumer_group}-alerts", (ALERTS,)).start()
     log.info("dispatcher: delivering %s to %s", ALERTS, settings.alerts_path)
     try:
         AlertDispatcher(consumer, sinks, ledger, metrics, send_dead_letter=send_dead_letter).run(stop)

@@ -32,7 +32,8 @@ from pathlib import Path
 import ahocorasick
 import yaml
 
-from oreradar.records import LabelledItem, NewsItem
+from oreradar.corpus import corpus_files, load_labelled
+from oreradar.records import NewsItem
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,12 +54,10 @@ def _rss_mb() -> float:
 
 def _texts() -> dict[str, list[str]]:
     by_lang: dict[str, list[str]] = {"ru": [], "en": []}
-    for path in sorted((ROOT / "seeds" / "labelled").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                li = LabelledItem.from_json(line)
-                lang = li.lang if li.lang in by_lang else ("ru" if "ru" in path.name else "en")
-                by_lang[lang].append(f"{li.title}\n\n{li.summary}\n\n{li.body}".strip())
+    for path in corpus_files():
+        for li in load_labelled([path]):
+            lang = li.lang if li.lang in by_lang else ("ru" if "ru" in path.name else "en")
+            by_lang[lang].append(f"{li.title}\n\n{li.summary}\n\n{li.body}".strip())
     seed = ROOT / "seeds" / "000_dd2d12cf7e77ac73.txt"
     if seed.exists():
         by_lang["ru"].append(seed.read_text(encoding="utf-8"))

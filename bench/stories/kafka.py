@@ -30,7 +30,7 @@ from oreradar.local_broker import broker_command
 from oreradar.settings import Settings
 from oreradar.topics import NEWS_RAW, NEWS_SIGNALS
 from processors.cluster_stories import inbox_topic_name
-from producers.publisher import kafka_client_config
+from oreradar.kafka_admin import kafka_client_config
 
 
 def _free_port() -> int:

@@ -20,7 +20,7 @@ from typing import IO
 import click
 
 from oreradar.errors import OreradarError
-from oreradar.metrics import REGISTRY, CollectorRegistry, FeedMetrics, serve_metrics
+from oreradar.metrics import REGISTRY, CollectorRegistry, FeedMetrics, register_build_info, serve_metrics
 from oreradar.settings import DEFAULT_FEEDS_FILE, Settings
 
 from .address_guard import AddressPolicy
@@ -43,7 +43,11 @@ _METRICS: dict[int, FeedMetrics] = {}
 def metrics_for(registry: CollectorRegistry) -> FeedMetrics:
     """One FeedMetrics per registry: prometheus refuses to register the same names twice."""
     if id(registry) not in _METRICS:
-        _METRICS[id(registry)] = FeedMetrics(registry)
+        from producers.feeds.fetch import OUTCOMES
+
+        metrics = _METRICS[id(registry)] = FeedMetrics(registry)
+        metrics.initialise(OUTCOMES)
+        register_build_info("feeds", registry)
     return _METRICS[id(registry)]
 
 

@@ -19,10 +19,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from oreradar.canonical_url import canonical_url
 from oreradar.errors import RecordError
 from oreradar.records import NewsItem, make_item_id
-
-from .canonical_url import canonical_url
 
 __all__ = ["Skip", "html_to_text", "normalise_entry", "entry_published", "default_language_detector"]
 
@@ -165,7 +164,7 @@ def normalise_entry(
     published = entry_published(entry, fetched)
     try:
         # Title-less entries (common in microblog-style feeds) are identified by their text.
-        item_id = make_item_id(url=url, guid=guid, title=title or summary[:200] or body[:200], published=published)
+        item_id = make_item_id(url=url, guid=guid, title=title, summary=summary, body=body, published=published)
         return NewsItem(
             id=item_id, source=source, title=title, summary=summary, body=body, url=url,
             lang=lang, published=published, fetched=fetched,

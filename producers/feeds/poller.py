@@ -202,6 +202,9 @@ class FeedPoller:
             self.sink.add(item)
             report.new.append(item)
         self.metrics.items.labels(outcome="new").inc(len(report.new))
+        for item in report.new:
+            if item.published is not None:
+                self.metrics.latency.observe("feeds", (item.fetched - item.published).total_seconds())
         self.metrics.items.labels(outcome="duplicate").inc(report.duplicates)
         self.metrics.items.labels(outcome="skipped").inc(report.skipped)
         return report

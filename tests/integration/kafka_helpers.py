@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from oreradar.kafka_admin import kafka_client_config, producer_config
 from oreradar.settings import Settings
-from producers.publisher import kafka_client_config
 
 __all__ = ["free_port", "consume_topic", "send_raw", "settings_env", "start_oreradar"]
 
@@ -49,7 +49,7 @@ def consume_topic(
 def send_raw(settings: Settings, topic: str, value: bytes | None, key: bytes | None = None) -> None:
     from kafka import KafkaProducer
 
-    producer = KafkaProducer(acks="all", **kafka_client_config(settings))
+    producer = KafkaProducer(**producer_config(settings))
     try:
         producer.send(topic, value=value, key=key).get(timeout=30)
     finally:

@@ -70,3 +70,54 @@ def test_labelled_item_becomes_a_news_item_with_a_derived_id() -> None:
     item = labelled.to_news_item()
     assert item.id == make_item_id(title="Uzbekistan signs copper offtake")
     assert labelled.gold.signal_types == ["trade_deal"]
+
+
+def test_one_article_gets_one_id_by_every_route() -> None:
+    """Feed, replay of a JSONL line, the corpus and NewsItem.create agree on the id."""
+    from datetime import datetime, timezone
+
+    from producers.feeds.normalise import normalise_entry
+    from producers.replay import read_jsonl
+
+    url, tracked = "https://example.kz/news/1", "HTTPS://Example.KZ:443/news/1?utm_source=rss#top"
+    created = NewsItem.create(source="x", title="Copper deal", url=url)
+    line = json.dumps({"title": "Copper deal", "url": tracked})
+    (replayed,) = [e.item for e in read_jsonl([line], source="f.jsonl")]
+    labelled = LabelledItem.from_dict({"title": "Copper deal", "url": tracked, "gold": {"relevant": False}})
+    fetched = datetime(2025, 1, 2, tzinfo=timezone.utc)
+    fed = normalise_entry({"title": "Copper deal", "link": tracked}, source="feed", fetched=fetched,
+                          detect_language=lambda text: None)
+    assert isinstance(fed, NewsItem) and replayed is not None
+    assert created.id == replayed.id == labelled.to_news_item().id == fed.id
+
+    # Without a URL: a title-less item is identified by its summary on every route, and the
+    # published time counts the same whether it came as a string or as a datetime.
+    when = datetime(2025, 3, 4, 5, 6, tzinfo=timezone.utc)
+    by_create = NewsItem.create(source="x", summary="Only a summary here", published=when)
+    line = json.dumps({"summary": "Only a summary here", "published": "2025-03-04T05:06:00Z"})
+    (by_replay,) = [e.item for e in read_jsonl([line], source="f.jsonl")]
+    assert by_replay is not None and by_create.id == by_replay.id
+    assert make_item_id(summary="Only a summary here") != make_item_id(body="Only a summary here", title="t")
+
+
+def test_severity_vocabulary_is_declared_once() -> None:
+    from typing import get_args
+
+    from oreradar.records import SEVERITIES, Severity
+    from oreradar.settings import Settings
+
+    assert SEVERITIES == get_args(Severity) == ("low", "medium", "high", "critical")
+    with pytest.raises(Exception, match="low, medium, high, critical"):
+        Settings(alert_min_severity="severe")
+
+
+def test_labelled_corpus_is_loaded_by_one_function(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from oreradar.corpus import load_labelled
+
+    assert len(load_labelled()) >= 50, "the shipped corpus"
+    good = json.dumps({"title": "a", "gold": {"relevant": False}})
+    (tmp_path / "a.jsonl").write_text(good + "\n\n" + good + "\n", encoding="utf-8")
+    assert len(load_labelled([tmp_path])) == 2
+    (tmp_path / "b.jsonl").write_text(good + "\n" + json.dumps({"title": "no gold"}) + "\n", encoding="utf-8")
+    with pytest.raises(RecordError, match=r"b\.jsonl:2"):
+        load_labelled([tmp_path])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from processors.classifier import amounts, compiled, text
-from oreradar.records import LabelledItem
+from oreradar.corpus import load_labelled
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -35,11 +35,8 @@ AWKWARD = [
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     found = list(AWKWARD)
-    for path in sorted((ROOT / "seeds" / "labelled").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = LabelledItem.from_json(line)
-                found += [item.title, item.summary or "", item.body or ""]
+    for item in load_labelled():
+        found += [item.title, item.summary or "", item.body or ""]
     found.append((ROOT / "seeds" / "000_dd2d12cf7e77ac73.txt").read_text(encoding="utf-8"))
     return found
 

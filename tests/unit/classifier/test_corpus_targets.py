@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from oreradar.records import LabelledItem
+from oreradar.corpus import load_labelled
 from processors.classifier.evaluate import EvalReport, evaluate
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
 def report(clf) -> EvalReport:
-    items = [
-        LabelledItem.from_json(line)
-        for path in sorted((ROOT / "seeds" / "labelled").glob("*.jsonl"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    items = load_labelled()
     if len(items) < 50:
         pytest.skip("labelled corpus not there yet")
     return evaluate(clf, items)

@@ -6,20 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from oreradar.corpus import load_labelled
 from oreradar.records import LabelledItem, NewsItem, Signal
 
 ROOT = Path(__file__).resolve().parents[3]
-CORPORA = sorted((ROOT / "seeds" / "labelled").glob("*.jsonl"))
 SEED = ROOT / "seeds" / "000_dd2d12cf7e77ac73.txt"
 
 
 def _corpus() -> list[LabelledItem]:
-    items = []
-    for path in CORPORA:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                items.append(LabelledItem.from_json(line))
-    return items
+    return load_labelled()
 
 
 def seed_item() -> NewsItem:

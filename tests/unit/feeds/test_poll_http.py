@@ -281,7 +281,7 @@ async def test_failed_delivery_is_retried_not_hidden_behind_304(feed_server: Fee
 
     feed_server.route("/e", handler=handler)
     poller = kit.poller([spec("e", feed_server.url("/e"), interval=60)])
-    from producers.feeds.canonical_url import canonical_url
+    from oreradar.canonical_url import canonical_url
     from oreradar.records import make_item_id
 
     kit.sink.fail_ids = {make_item_id(url=canonical_url("http://example.com/news/20b"))}

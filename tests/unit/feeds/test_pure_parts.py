@@ -10,7 +10,7 @@ import pytest
 
 from oreradar.errors import FeedRefused
 from producers.feeds.address_guard import AddressPolicy
-from producers.feeds.canonical_url import canonical_url
+from oreradar.canonical_url import canonical_url
 from producers.feeds.fetch import parse_retry_after
 from producers.feeds.health import HARD, SOFT, TEMPORARY, HealthPolicy, backoff_delay, failure_kind
 from producers.feeds.normalise import html_to_text
