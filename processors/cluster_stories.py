@@ -37,6 +37,7 @@ and deleted; a report dated past the clock is re-dated to its record time and co
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ import faust
 
 from oreradar.errors import RecordError
 from oreradar.metrics import PipelineMetrics, StoryMetrics
-from oreradar.records import Signal, utc_now
+from oreradar.records import Alert, Signal, utc_now
 from processors.app import Topics
 from processors.handle_raw import dead_letter
 from processors.stories import JoinRules, TrendRules
@@ -70,6 +71,25 @@ def inbox_topic_name(app_id: str) -> str:
 def changelog_topic_name(app_id: str, table: str = STORIES_TABLE) -> str:
     """Faust's name for a table's changelog topic (what ``oreradar stories`` reads)."""
     return f"{app_id}-{table}-changelog"
+
+
+# Up to this many records per batch, or what came within BATCH_WITHIN seconds.
+BATCH_MAX = 500
+BATCH_WITHIN = 0.02
+
+
+async def _send_all(outgoing: list[tuple[Any, ...]], pipeline: PipelineMetrics) -> None:
+    """Send every record (topic, key, value[, timestamp]) and wait for the broker's acknowledgements.
+
+    A send the broker refuses is logged and counted (``send_failed``); the batch goes on.
+    """
+    futures = []
+    for topic, key, value, *stamp in outgoing:
+        futures.append(await topic.send(key=key, value=value, timestamp=stamp[0] if stamp else None))
+    for (topic, key, *_), result in zip(outgoing, await asyncio.gather(*futures, return_exceptions=True)):
+        if isinstance(result, BaseException):
+            log.error("stories: cannot send %s to %s: %s", key, topic.get_topic_name(), result)
+            pipeline.dropped.labels(stage=STAGE, reason="send_failed").inc()
 
 
 def _lang_label(lang: str | None) -> str:
@@ -113,27 +133,32 @@ def register(
 
     app.on_rebalance_complete.connect(_reload)  # type: ignore[arg-type]
 
-    async def dead(raw: bytes | None, reason: str, event: Any, item_id: str | None = None) -> None:
+    def dead(raw: bytes | None, reason: str, event: Any, item_id: str | None = None) -> tuple[Any, bytes | None, bytes]:
         msg = event.message
         letter = dead_letter(raw, reason, stage=STAGE, topic=msg.topic, partition=msg.partition, offset=msg.offset,
                              key=event.key, item_id=item_id)
-        await topics.deadletter.send(key=event.key, value=letter.to_json())
         pipeline.dropped.labels(stage=STAGE, reason="invalid_record").inc()
         log.warning("stories: dead-lettered %s:%s@%s: %s", msg.topic, msg.partition, msg.offset, reason)
+        return topics.deadletter, event.key, letter.to_json()
 
     @app.agent(topics.signals, name="forward_signals")
     async def forward_signals(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            try:
-                signal = Signal.from_json(event.value) if event.value is not None else None
-            except RecordError as exc:
-                await dead(event.value, str(exc), event, exc.item_id)
-                continue
-            if signal is None:
-                await dead(None, "empty record (null value)", event)
-                continue
-            if wanted(signal):
-                await inbox.send(key=STORY_KEY, value=event.value, timestamp=event.message.timestamp)
+        # Batches (take_events is faust-streaming's Stream, not its StreamT stub): the event
+        # loop is entered once per batch, not per record, and a batch is acked only once
+        # everything it sent is on the broker.
+        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):  # type: ignore[attr-defined]
+            outgoing: list[tuple[Any, bytes | None, bytes]] = []
+            for event in events:
+                try:
+                    signal = Signal.from_json(event.value) if event.value is not None else None
+                except RecordError as exc:
+                    outgoing.append(dead(event.value, str(exc), event, exc.item_id))
+                    continue
+                if signal is None:
+                    outgoing.append(dead(None, "empty record (null value)", event))
+                elif wanted(signal):
+                    outgoing.append((inbox, STORY_KEY, event.value, event.message.timestamp))  # type: ignore[arg-type]
+            await _send_all(outgoing, pipeline)
 
     def current_stage() -> StoryStage:
         if state.stage is None:
@@ -152,26 +177,33 @@ def register(
 
     @app.agent(inbox, name="cluster_stories")
     async def cluster_stories(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            stage = current_stage()
-            try:
-                signal = Signal.from_json(event.value)
-            except RecordError as exc:
-                await dead(event.value, str(exc), event, exc.item_id)
-                continue
-            stamp = event.message.timestamp
-            received = datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp else clock()
-            try:
-                step = stage.process(signal, received=received, now=clock())
-            except Exception as exc:  # a bug in the stage must cost one report, not the worker
-                log.exception("stories: cannot place signal %s", signal.id)
-                await dead(event.value, f"stories stage error on {signal.id}: {type(exc).__name__}: {exc}", event,
-                           signal.id)
-                state.stage = None  # it may be half-updated: rebuild it from the tables
-                continue
-            await apply(step, stage)
+        async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):  # type: ignore[attr-defined]
+            outgoing: list[tuple[Any, bytes | None, bytes]] = []
+            for event in events:
+                # Table writes go to the changelog partition of "the current event", which
+                # take_events does not set: set it, so each write lands with its record.
+                stream._set_current_event(event)  # type: ignore[attr-defined]
+                stage = current_stage()
+                try:
+                    signal = Signal.from_json(event.value)
+                except RecordError as exc:
+                    outgoing.append(dead(event.value, str(exc), event, exc.item_id))
+                    continue
+                stamp = event.message.timestamp
+                received = datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp else clock()
+                try:
+                    step = stage.process(signal, received=received, now=clock())
+                except Exception as exc:  # a bug in the stage must cost one report, not the worker
+                    log.exception("stories: cannot place signal %s", signal.id)
+                    outgoing.append(dead(event.value, f"stories stage error on {signal.id}: {type(exc).__name__}: "
+                                         f"{exc}", event, signal.id))
+                    state.stage = None  # it may be half-updated: rebuild it from the tables
+                    continue
+                outgoing.extend(apply(step, stage))
+            await _send_all(outgoing, pipeline)
 
-    async def apply(step: Step, stage: StoryStage) -> None:
+    def apply(step: Step, stage: StoryStage) -> list[tuple[Any, bytes | None, bytes]]:
+        """Count, write the tables, and say what to send."""
         decision = step.decision
         if decision.clock_skew:
             pipeline.dropped.labels(stage=STAGE, reason="clock_skew").inc()
@@ -181,21 +213,23 @@ def register(
         for lead in decision.lead_times:
             metrics.lead_time.labels(first_lang=_lang_label(lead.first_lang),
                                      later_lang=_lang_label(lead.later_lang)).observe(lead.seconds)
-        for sid, entry in step.story_writes.items():
-            stories[sid] = entry
-        for sid in step.story_deletes:
-            stories.pop(sid, None)
+        for key, entry in step.story_writes.items():
+            stories[key] = entry
+        for key in step.story_deletes:
+            stories.pop(key, None)
         for key, entry in step.trend_writes.items():
             trends[key] = entry
         for key in step.trend_deletes:
             trends.pop(key, None)
+        out: list[tuple[Any, bytes | None, bytes]] = []
         for alert in step.alerts:
-            if alert.kind == "story":
-                await topics.alerts.send(key=alert.story_id.encode(), value=alert.to_json())
+            if isinstance(alert, Alert):
+                out.append((topics.alerts, alert.story_id.encode(), alert.to_json()))
                 pipeline.alerts.labels(severity=alert.severity).inc()
             else:
-                await topics.alerts.send(key=alert.alert_id.encode(), value=alert.to_json())
+                out.append((topics.alerts, alert.alert_id.encode(), alert.to_json()))
         metrics.trend_alerts.inc(step.trends_fired)
         metrics.open.set(stage.open_stories)
+        return out
 
     return forward_signals, cluster_stories
