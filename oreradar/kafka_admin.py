@@ -111,15 +111,19 @@ def replication_factor(settings: Settings) -> int:
         admin.close()
 
 
-def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> list[str]:
-    """Create the missing topics with ORERADAR_PARTITIONS partitions; return those created."""
+def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS, *, prefixed: bool = True) -> list[str]:
+    """Create the missing topics with ORERADAR_PARTITIONS partitions; return those created.
+
+    ``prefixed=False``: the names are final (a Faust app's internal topics, named after the app).
+    """
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
     admin = _admin(settings)
     try:
         existing = set(admin.list_topics())
-        missing = [settings.topic(t) for t in topics if settings.topic(t) not in existing]
+        names = [settings.topic(t) if prefixed else t for t in topics]
+        missing = [name for name in names if name not in existing]
         replication = _replication(admin, settings)
         for name in missing:
             try:

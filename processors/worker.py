@@ -42,6 +42,9 @@ def run_worker(settings: Settings) -> None:
     )
     if settings.stories_enabled:
         cluster_stories.register(app, topics, StoryMetrics(), metrics, min_severity=settings.alert_min_severity)
+        # Faust creates its internal topics while the group forms; a topic missing at the
+        # first assignment is ignored until the next metadata refresh (minutes): create it now.
+        ensure_topics(settings, (cluster_stories.inbox_topic_name(app.conf.id),), prefixed=False)
     else:
         log.warning("worker: the stories stage is off (ORERADAR_STORIES_ENABLED=false): no alerts will be raised")
     serve_metrics(settings.metrics_port_for("worker"))
