@@ -202,18 +202,6 @@ def eval_(corpus: tuple[Path, ...], as_json: bool, stories_: bool) -> None:
         Console().print(report.render())
 
 
-# --- sinks ----------------------------------------------------------------------------
-
-
-@cli.command()
-@click.option("--quiet", is_flag=True, help="do not print a line per alert")
-def alerts(quiet: bool) -> None:
-    """Run the alert dispatcher: alerts topic -> JSONL file (ORERADAR_ALERTS_FILE) and stdout."""
-    from sinks.run_dispatcher import run_dispatcher
-
-    run_dispatcher(_settings(), print_alerts=not quiet)
-
-
 # --- the embedded default ------------------------------------------------------------
 
 
@@ -251,6 +239,12 @@ cli.add_command(feeds)
 from processors.stories_cli import stories  # noqa: E402
 
 cli.add_command(stories)
+# The dispatcher's commands live with the dispatcher (sinks/cli.py).
+from sinks.cli import alerts, silence, subscriptions  # noqa: E402
+
+for _group in (alerts, subscriptions, silence):
+    cli.add_command(_group)
+
 from oreradar.monitor_cli import monitor  # noqa: E402
 
 cli.add_command(monitor)

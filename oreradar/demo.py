@@ -22,10 +22,11 @@ from rich.markup import escape
 from oreradar.errors import BrokerError
 from oreradar.kafka_admin import ensure_topics, kafka_client_config, wait_for_cluster
 from oreradar.records import Alert, Evidence, Signal, TrendAlert, parse_alert
-from oreradar.settings import Settings
+from oreradar.settings import SEEDS_DIR, Settings
 from oreradar.topics import ALERTS, NEWS_SIGNALS
 from producers.replay_cli import replay_paths
 from sinks.console import summary_line
+from sinks.routing import AlertFacts, Subscriptions, load_subscriptions, match
 
 __all__ = ["run_demo", "TopicWatcher"]
 
@@ -78,7 +79,19 @@ def _process(name: str, args: list[str], log_dir: Path) -> Iterator[subprocess.P
             console.print(f"[dim]stopped {name} (exit {proc.returncode})[/]")
 
 
-def _print_alert(alert: Alert) -> None:
+def demo_subscriptions_file(settings: Settings) -> Path:
+    """ORERADAR_SUBSCRIPTIONS_FILE when set, else the sample that delivers to the console and the JSONL file."""
+    return settings.subscriptions_file or SEEDS_DIR / "subscriptions.yaml"
+
+
+def _print_matches(alert: Alert, subs: Subscriptions) -> None:
+    facts = AlertFacts.of(alert)
+    matched = [(sub.name, match(sub.match, facts)) for sub in subs.subscriptions]
+    shown = [f"{escape(name)} ({escape('; '.join(result.reasons))})" for name, result in matched if result]
+    console.print("      [dim]matched:[/] " + (", ".join(shown) if shown else "[dim]no subscription[/]"))
+
+
+def _print_alert(alert: Alert, subs: Subscriptions | None = None) -> None:
     style = {"critical": "bold red", "high": "red", "medium": "yellow"}.get(alert.severity or "", "cyan")
     console.print(f"[{style}]ALERT[/] {escape(summary_line(alert))}")
     console.print(f"      [dim]story {alert.story_id} revision {alert.revision}:[/] {escape('; '.join(alert.changes))}")
@@ -88,6 +101,8 @@ def _print_alert(alert: Alert) -> None:
             else f"joined {source.join.joined_to} (score {source.join.score}: "
                  + ", ".join(source.join.commodities + source.join.organizations + source.join.countries) + ")")
         console.print(f"      [dim]source:[/] {escape(source.source or source.id)} [{source.lang or '?'}] {escape(how)}")
+    if subs is not None:
+        _print_matches(alert, subs)
     first_of: dict[tuple[str, str], Evidence] = {}
     for ev in alert.evidence:
         first_of.setdefault((ev.kind, ev.concept), ev)
@@ -148,13 +163,18 @@ def run_demo(settings: Settings, paths: list[Path], *, timeout: float = 120.0, k
 
 def _run_pipeline(settings: Settings, paths: list[Path], timeout: float) -> int:
     log_dir = settings.state_dir / "logs"
+    subs_file = demo_subscriptions_file(settings)
+    subs = load_subscriptions(subs_file)  # a bad file stops the demo here, with every problem and its line
+    console.print(f"[dim]subscriptions: {subs_file} ({', '.join(s.name for s in subs.subscriptions)})[/]")
     with ExitStack() as stack:
         signals_watch = TopicWatcher(settings, NEWS_SIGNALS)
         stack.callback(signals_watch.close)
         alerts_watch = TopicWatcher(settings, ALERTS)
         stack.callback(alerts_watch.close)
         worker = stack.enter_context(_process("worker", ["worker"], log_dir))
-        dispatcher = stack.enter_context(_process("alerts", ["alerts", "--quiet"], log_dir))
+        dispatcher = stack.enter_context(
+            _process("alerts", ["alerts", "--quiet", "--subscriptions", str(subs_file)], log_dir)
+        )
 
         summary = replay_paths(settings, paths, progress=True)
         console.print(summary.line())
@@ -170,7 +190,7 @@ def _run_pipeline(settings: Settings, paths: list[Path], timeout: float) -> int:
                     if sig.id in pending:
                         pending.discard(sig.id)
                         decided[sig.id] = sig
-                _drain_alerts(alerts_watch, replayed, shown)
+                _drain_alerts(alerts_watch, replayed, shown, subs)
                 status.update(f"waiting for {len(pending)} decisions…")
                 for name, proc in (("worker", worker), ("alerts", dispatcher)):
                     if proc.poll() is not None:
@@ -179,7 +199,7 @@ def _run_pipeline(settings: Settings, paths: list[Path], timeout: float) -> int:
         # Alerts may trail their decisions by a moment (and reports that join a story raise
         # an alert only when they add something, so there may be fewer alerts than relevant items).
         relevant = {s.id for s in decided.values() if s.relevant}
-        _wait(lambda: _drain_alerts(alerts_watch, replayed, shown) >= len(relevant), timeout=10)
+        _wait(lambda: _drain_alerts(alerts_watch, replayed, shown, subs) >= len(relevant), timeout=10)
         delivered = _wait(lambda: _dispatcher_caught_up(settings), timeout=30)
 
     console.print(
@@ -192,8 +212,8 @@ def _run_pipeline(settings: Settings, paths: list[Path], timeout: float) -> int:
     return 0
 
 
-def _drain_alerts(watch: TopicWatcher, ids: set[str], shown: set[str]) -> int:
-    """Print the alerts of this run not shown yet; return how many were shown in all."""
+def _drain_alerts(watch: TopicWatcher, ids: set[str], shown: set[str], subs: Subscriptions | None = None) -> int:
+    """Print the alerts of this run not shown yet, with the subscriptions each matched; return how many in all."""
     for raw in watch.poll(200):
         alert = parse_alert(raw)
         if isinstance(alert, TrendAlert):
@@ -204,5 +224,5 @@ def _drain_alerts(watch: TopicWatcher, ids: set[str], shown: set[str]) -> int:
                               f"baseline {alert.baseline}/h, p={alert.p_value:.1e}, stories {', '.join(alert.story_ids)}")
         elif alert.id in ids and alert.alert_id not in shown:
             shown.add(alert.alert_id)
-            _print_alert(alert)
+            _print_alert(alert, subs)
     return len(shown)

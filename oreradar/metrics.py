@@ -30,6 +30,7 @@ __all__ = [
     "shared_pipeline_metrics",
     "FeedMetrics",
     "LatencyMetrics",
+    "DeliveryMetrics",
     "SignalMetrics",
     "initialise_stage",
     "StoryMetrics",
@@ -168,7 +169,7 @@ _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0
 KNOWN_OUTCOMES = {
     "replay": ("published", "failed"),
     "classify": ("relevant", "not_relevant"),
-    "dispatch": ("delivered",),
+    "dispatch": ("routed",),  # an alert whose deliveries are recorded in the outbox (deliveries: DeliveryMetrics)
 }
 KNOWN_DROP_REASONS = {
     "classify": ("invalid_record", "classifier_error"),
@@ -260,6 +261,48 @@ def register_build_info(process: str, registry: CollectorRegistry = REGISTRY) ->
     ).labels(version=__version__, python=platform.python_version(), process=process).set(1)
 
 
+# Delivery takes from milliseconds (a file) to minutes (a group wait, retries after an outage).
+_DELIVERY_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+
+
+DELIVERY_OUTCOMES = ("delivered", "retry", "rejected", "dead_lettered", "silenced", "inhibited", "grouped", "duplicate",
+                     "unchanged")
+
+
+class DeliveryMetrics:
+    """Metrics of the alert dispatcher (``oreradar alerts``): routing, the outbox, the channels.
+
+    ``channel`` is a channel *type* (webhook, slack, telegram, email, alertmanager, apprise,
+    jsonl, console), never a URL or a subscription name, so the labels stay bounded.
+    ``outcome``: delivered, retry, rejected, dead_lettered, silenced, inhibited, grouped,
+    duplicate, unchanged (a story revision that changed nothing the subscriber filters on).
+    """
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY):
+        self.deliveries = Counter(
+            "oreradar_deliveries_total", "Deliveries and held-back alerts, by channel type and outcome",
+            ["channel", "outcome"], registry=registry,
+        )
+        self.retries = Counter(
+            "oreradar_delivery_retries_total", "Delivery attempts that will be retried, by channel type",
+            ["channel"], registry=registry,
+        )
+        self.pending = Gauge(
+            "oreradar_outbox_pending", "Deliveries in the outbox not made yet (pending or waiting for their group)",
+            ["channel"], registry=registry,
+        )
+        self.latency = Histogram(
+            "oreradar_delivery_latency_seconds", "Alert created to delivered, by channel type",
+            ["channel"], buckets=_DELIVERY_BUCKETS, registry=registry,
+        )
+
+    def initialise(self, channel_types: Iterable[str]) -> None:
+        """Create the series of the channel types in use at zero, so rate panels show 0, not "No data"."""
+        for kind in channel_types:
+            for outcome in DELIVERY_OUTCOMES:
+                self.deliveries.labels(channel=kind, outcome=outcome)
+            self.retries.labels(channel=kind)
+            self.pending.labels(channel=kind).set(0)
 # Lead times run from minutes (wire copies) to days (a story crossing languages).
 _LEAD_BUCKETS = (60.0, 300.0, 900.0, 1800.0, 3600.0, 3 * 3600.0, 6 * 3600.0, 12 * 3600.0, 24 * 3600.0,
                  48 * 3600.0, 72 * 3600.0, 7 * 86400.0)

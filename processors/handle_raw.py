@@ -11,11 +11,11 @@ without a broker and the agent loop stays a screen long.
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from oreradar.deadletter import dead_letter  # moved to oreradar/; re-exported here for old imports
 from oreradar.errors import OreradarError, RecordError
 from oreradar.records import SEVERITIES, DeadLetter, NewsItem, Signal
 
@@ -38,33 +38,6 @@ class Outcome:
 
 def passes_severity(signal: Signal, min_severity: str) -> bool:
     return signal.relevant and SEVERITIES.index(signal.severity or "low") >= SEVERITIES.index(min_severity)
-
-
-def dead_letter(
-    raw: bytes | None,
-    reason: str,
-    *,
-    stage: str,
-    topic: str,
-    partition: int | None = None,
-    offset: int | None = None,
-    key: bytes | None = None,
-    item_id: str | None = None,
-    field: str | None = None,
-) -> DeadLetter:
-    raw = raw or b""
-    return DeadLetter(
-        stage=stage,
-        reason=reason,
-        topic=topic,
-        partition=partition,
-        offset=offset,
-        key=key.decode("utf-8", "replace") if key else None,
-        item_id=item_id,
-        field=field,
-        original=raw.decode("utf-8", "replace"),
-        original_b64=base64.b64encode(raw).decode("ascii"),
-    )
 
 
 def handle_raw(

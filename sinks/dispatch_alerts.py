@@ -1,118 +1,145 @@
-"""The alert dispatcher: consumes ``alerts`` and hands each alert to every sink once.
+"""The alert dispatcher: ``alerts`` → routing → the outbox on Kafka → channels.
 
-    >>> dispatcher = AlertDispatcher(consumer, [JsonlFileSink(path), ConsoleSink()], ledger, metrics)  # doctest: +SKIP
-    >>> dispatcher.run(stop_event)
+    >>> dispatcher = Dispatcher(subs, outbox, silences, journal, metrics)        # doctest: +SKIP
+    >>> offsets = await dispatcher.handle_batch({tp: records})                   # then commit them
 
-Offsets are committed only after every sink flushed, so a crash re-delivers rather than
-loses; the ledger of delivered alert ids turns a re-delivery into a counted duplicate.
-A record that is not an Alert goes to ``news.deadletter`` with the reason.
+For every alert: match the subscriptions, check silences, inhibitions and the story-update
+rule, and write what that implies (waiting entries, log records, new inhibitions) to the
+compacted topics. Only once Kafka acknowledged those writes does the dispatcher commit the
+``alerts`` offsets, so a crash re-reads alerts whose deliveries were not recorded, and
+re-reading one whose deliveries were recorded adds nothing (its keys exist already).
+The outbox then drains each channel on its own. ``run_dispatcher.py`` wires Kafka in.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
-import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
-from oreradar.errors import DeliveryError, RecordError
-from oreradar.metrics import PipelineMetrics
-from oreradar.records import Alert, DeadLetter
-from processors.handle_raw import dead_letter
-from sinks.base import AlertSink
-from sinks.delivered import DeliveryLedger
+from oreradar.deadletter import dead_letter
+from oreradar.errors import RecordError
+from oreradar.metrics import DeliveryMetrics, PipelineMetrics
+from oreradar.records import DeadLetter, parse_alert, utc_now
 
-__all__ = ["AlertDispatcher"]
+from .outbox.admit import admit
+from .outbox.engine import Outbox
+from .outbox.records import OutboxRecord
+from .routing.diff import View
+from .routing.inhibit import inhibitions_from
+from .routing.match import AlertFacts
+from .routing.model import Subscriptions
+from .routing.router import route
+from .routing.silences import Silence, SilenceStore
+
+__all__ = ["Dispatcher", "StateWriter", "STAGE"]
 
 log = logging.getLogger(__name__)
 STAGE = "dispatch"
 
 
-class AlertDispatcher:
+class StateWriter(Protocol):
+    """Writes to the state topics; each call returns something to await for Kafka's acknowledgement."""
+
+    def write(self, partition: int, record: OutboxRecord) -> Any: ...
+
+    async def dead_letter(self, letter: DeadLetter) -> None: ...
+
+    async def silence(self, silence: Silence) -> None: ...
+
+
+class Dispatcher:
     def __init__(
         self,
-        consumer: Any,
-        sinks: Sequence[AlertSink],
-        ledger: DeliveryLedger,
-        metrics: PipelineMetrics,
+        subs: Subscriptions,
+        outbox: Outbox,
+        silences: SilenceStore,
+        writer: StateWriter,
+        metrics: DeliveryMetrics,
+        pipeline: PipelineMetrics | None = None,
         *,
-        send_dead_letter: Callable[[DeadLetter], None],
-        on_alert: Callable[[Alert], None] | None = None,
-        retry_delay: float = 1.0,
-        max_retry_delay: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = utc_now,
     ):
-        self._consumer = consumer
-        self._sinks = list(sinks)
-        self._ledger = ledger
-        self._metrics = metrics
-        self._send_dead_letter = send_dead_letter
-        self._on_alert = on_alert
-        self._retry_delay = retry_delay
-        self._max_retry_delay = max_retry_delay
-        self._sleep = sleep
+        self.subs = subs
+        self.outbox = outbox
+        self.silences = silences
+        self.writer = writer
+        self.metrics = metrics
+        self.pipeline = pipeline
+        self.clock = clock
+        self.lock = asyncio.Lock()  # a batch and a rebalance never interleave
+        self._channel_types = {s.name: [str(c["type"]) for c in s.channels] for s in subs.subscriptions}
 
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.poll_once(stop)
+    async def handle_batch(self, batches: Mapping[Any, Sequence[Any]]) -> dict[Any, int]:
+        """Route and record one poll's records; returns the offsets that may now be committed."""
+        async with self.lock:
+            return await self._handle(batches)
 
-    def poll_once(self, stop: threading.Event | None = None) -> int:
-        """Deliver one batch; returns how many new alerts were delivered."""
-        batches = self._consumer.poll(timeout_ms=500, max_records=200)
-        records = [r for batch in batches.values() for r in batch]
-        if not records:
-            return 0
-        fresh: list[Alert] = []
-        for record in records:
-            alert = self._parse(record)
-            if alert is None:
-                continue
-            if self._ledger.seen(alert.alert_id) or any(a.alert_id == alert.alert_id for a in fresh):
-                self._metrics.deliveries.labels(channel="all", outcome="duplicate").inc()
-                continue
-            fresh.append(alert)
-        self._deliver(fresh, stop)
-        self._ledger.mark([a.alert_id for a in fresh])
-        self._consumer.commit()
-        return len(fresh)
+    async def _handle(self, batches: Mapping[Any, Sequence[Any]]) -> dict[Any, int]:
+        acks: list[Any] = []
+        written: dict[int, list[OutboxRecord]] = defaultdict(list)
+        commit: dict[Any, int] = {}
+        for tp, records in batches.items():
+            state = self.outbox.partitions.get(tp.partition)
+            if state is None:
+                continue  # revoked meanwhile: whoever owns it now reads these again
+            views: dict[tuple[str, str], tuple[int, View]] = {}  # this batch's routes, before Kafka acknowledged them
+            keys: set[str] = set()
 
-    def _parse(self, record: Any) -> Alert | None:
-        try:
-            return Alert.from_json(record.value)
-        except RecordError as exc:
-            self._send_dead_letter(
-                dead_letter(
-                    record.value, str(exc), stage=STAGE, topic=record.topic, partition=record.partition,
-                    offset=record.offset, key=record.key, item_id=exc.item_id, field=exc.field,
-                )
-            )
-            self._metrics.dropped.labels(stage=STAGE, reason="invalid_record").inc()
-            log.warning("dead-lettered %s:%s@%s: %s", record.topic, record.partition, record.offset, exc)
-            return None
+            def last_view(subscription: str, story: str, _state=state, _views=views) -> tuple[int, View] | None:  # type: ignore[no-untyped-def]
+                return _views.get((subscription, story)) or _state.last_view(subscription, story)
 
-    def _deliver(self, alerts: list[Alert], stop: threading.Event | None) -> None:
-        for sink in self._sinks:
-            for alert in alerts:
-                sink.add(alert)
-            delay = self._retry_delay
-            while True:
+            for record in records:
+                commit[tp] = record.offset + 1
+                now = self.clock()
                 try:
-                    sink.flush()
-                except DeliveryError as exc:
-                    # Never drop: retry with back-off until it works or we are told to stop,
-                    # in which case the offsets stay uncommitted and the batch comes back.
-                    self._metrics.deliveries.labels(channel=sink.name, outcome="failed").inc(len(alerts))
-                    log.error("delivery to %s failed, retrying in %.0fs: %s", sink.name, delay, exc)
-                    if stop is not None and stop.is_set():
-                        raise
-                    self._sleep(delay)
-                    delay = min(delay * 2, self._max_retry_delay)
+                    alert = parse_alert(record.value if record.value is not None else b"null")
+                except RecordError as exc:
+                    acks.append(self._dead_letter(record, exc))
                     continue
-                self._metrics.deliveries.labels(channel=sink.name, outcome="ok").inc(len(alerts))
-                break
-        for alert in alerts:
-            self._metrics.items.labels(stage=STAGE, outcome="delivered").inc()
-            self._metrics.last_item.labels(stage=STAGE).set_to_current_time()
-            if self._on_alert is not None:
-                self._on_alert(alert)
+                facts = AlertFacts.of(alert)
+                for inhibition in inhibitions_from(self.subs.inhibit, facts, alert.created, now):
+                    known = self.silences.get(inhibition.id)
+                    if known is None or known.ends < inhibition.ends:
+                        self.silences.put(inhibition)
+                        acks.append(self.writer.silence(inhibition))
+                routes = route(self.subs, facts, self.silences, last_view, now)
+                for skipped in (r for r in routes if r.outcome == "duplicate"):
+                    for kind in self._channel_types.get(skipped.subscription, ["none"]):
+                        self.metrics.deliveries.labels(channel=kind, outcome="duplicate").inc()
+                for out in admit(alert, facts, routes, self.subs, now, group=self.outbox.group):
+                    if state.has(out.key) or out.key in keys:
+                        self._count(out, "duplicate")
+                        continue
+                    keys.add(out.key)
+                    if out.kind == "entry":
+                        views[(out.subscription, out.story_id)] = (out.revision, out.view)
+                    else:
+                        self._count(out, out.state)
+                    acks.append(self.writer.write(tp.partition, out))
+                    written[tp.partition].append(out)
+                if self.pipeline is not None:
+                    self.pipeline.items.labels(stage=STAGE, outcome="routed").inc()
+                    self.pipeline.last_item.labels(stage=STAGE).set_to_current_time()
+        # Kafka acknowledged every write, or this raises and nothing is committed.
+        await asyncio.gather(*acks)
+        for partition, records_written in written.items():
+            if partition in self.outbox.partitions:
+                self.outbox.applied(partition, records_written)
+        return commit
+
+    def _count(self, record: OutboxRecord, outcome: str) -> None:
+        kinds = [record.channel_type] if record.channel_type else self._channel_types.get(record.subscription, ["none"])
+        for kind in kinds:
+            self.metrics.deliveries.labels(channel=kind, outcome=outcome).inc()
+
+    async def _dead_letter(self, record: Any, exc: RecordError) -> None:
+        letter = dead_letter(record.value, str(exc), stage=STAGE, topic=record.topic, partition=record.partition,
+                             offset=record.offset, key=record.key, item_id=exc.item_id, field=exc.field)
+        log.warning("dead-lettered %s:%s@%s: %s", record.topic, record.partition, record.offset, exc)
+        if self.pipeline is not None:
+            self.pipeline.dropped.labels(stage=STAGE, reason="invalid_record").inc()
+        await self.writer.dead_letter(letter)
