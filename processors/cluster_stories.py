@@ -183,6 +183,9 @@ def register(
     async def cluster_stories(stream: faust.StreamT) -> None:
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):  # type: ignore[attr-defined]
             outgoing: list[tuple[Any, bytes | None, bytes]] = []
+            # Table entries are written once per batch (the last value of each key; None
+            # deletes): a series or story touched by many reports of a batch is sent once.
+            pending: dict[Any, dict[str, Any | None]] = {stories: {}, trends: {}}
             for event in events:
                 # Table writes go to the changelog partition of "the current event", which
                 # take_events does not set: set it, so each write lands with its record.
@@ -201,13 +204,25 @@ def register(
                     log.exception("stories: cannot place signal %s", signal.id)
                     outgoing.append(dead(event.value, f"stories stage error on {signal.id}: {type(exc).__name__}: "
                                          f"{exc}", event, signal.id))
+                    flush(pending)  # what this batch decided so far, before the rebuild reads the tables
                     state.stage = None  # it may be half-updated: rebuild it from the tables
                     continue
-                outgoing.extend(apply(step, stage))
+                outgoing.extend(apply(step, stage, pending))
+            flush(pending)
             await _send_all(outgoing, pipeline)
 
-    def apply(step: Step, stage: StoryStage) -> list[tuple[Any, bytes | None, bytes]]:
-        """Count, write the tables, and say what to send."""
+    def flush(pending: dict[Any, dict[str, Any | None]]) -> None:
+        for table, entries in pending.items():
+            for key, entry in entries.items():
+                if entry is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = entry
+            entries.clear()
+
+    def apply(step: Step, stage: StoryStage, pending: dict[Any, dict[str, Any | None]]
+              ) -> list[tuple[Any, bytes | None, bytes]]:
+        """Count, note the table writes, and say what to send."""
         decision = step.decision
         if decision.clock_skew:
             pipeline.dropped.labels(stage=STAGE, reason="clock_skew").inc()
@@ -217,14 +232,10 @@ def register(
         for lead in decision.lead_times:
             metrics.lead_time.labels(first_lang=_lang_label(lead.first_lang),
                                      later_lang=_lang_label(lead.later_lang)).observe(lead.seconds)
-        for key, entry in step.story_writes.items():
-            stories[key] = entry
-        for key in step.story_deletes:
-            stories.pop(key, None)
-        for key, entry in step.trend_writes.items():
-            trends[key] = entry
-        for key in step.trend_deletes:
-            trends.pop(key, None)
+        pending[stories].update(step.story_writes)
+        pending[stories].update(dict.fromkeys(step.story_deletes))
+        pending[trends].update(step.trend_writes)
+        pending[trends].update(dict.fromkeys(step.trend_deletes))
         out: list[tuple[Any, bytes | None, bytes]] = []
         for alert in step.alerts:
             if isinstance(alert, Alert):
