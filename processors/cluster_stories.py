@@ -183,9 +183,11 @@ def register(
     async def cluster_stories(stream: faust.StreamT) -> None:
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):  # type: ignore[attr-defined]
             outgoing: list[tuple[Any, bytes | None, bytes]] = []
-            # Table entries are written once per batch (the last value of each key; None
-            # deletes): a series or story touched by many reports of a batch is sent once.
-            pending: dict[Any, dict[str, Any | None]] = {stories: {}, trends: {}}
+            # Trend series are written once per batch (the last value of each key; None
+            # deletes): a series touched by many reports of a batch is sent once. Story
+            # entries are written as they change (two small entries a report), so the
+            # changelog shows every report even of a story that expires within the batch.
+            pending: dict[Any, dict[str, Any | None]] = {trends: {}}
             for event in events:
                 # Table writes go to the changelog partition of "the current event", which
                 # take_events does not set: set it, so each write lands with its record.
@@ -232,8 +234,10 @@ def register(
         for lead in decision.lead_times:
             metrics.lead_time.labels(first_lang=_lang_label(lead.first_lang),
                                      later_lang=_lang_label(lead.later_lang)).observe(lead.seconds)
-        pending[stories].update(step.story_writes)
-        pending[stories].update(dict.fromkeys(step.story_deletes))
+        for key, entry in step.story_writes.items():
+            stories[key] = entry
+        for key in step.story_deletes:
+            stories.pop(key, None)
         pending[trends].update(step.trend_writes)
         pending[trends].update(dict.fromkeys(step.trend_deletes))
         out: list[tuple[Any, bytes | None, bytes]] = []

@@ -29,7 +29,7 @@ from oreradar.kafka_admin import ensure_topics
 from oreradar.records import AnyAlert, parse_alert
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_RAW, NEWS_SIGNALS
-from processors.cluster_stories import inbox_topic_name
+from processors.cluster_stories import changelog_topic_name, inbox_topic_name
 from processors.stories.golden import GoldenFile, compare_golden
 from processors.stories_cli import read_topic, story_state
 from oreradar.kafka_admin import kafka_client_config
@@ -138,14 +138,17 @@ def run_golden(settings: Settings, path: Path, *, timeout: float = 120.0, log_di
         else:
             raise BrokerError(f"golden {path}: the worker did not finish within {timeout:.0f}s "
                               f"({signals}/{len(golden.items)} decisions); see {log_path}")
-        # Offsets are committed once a record is handled; its sends may trail by a moment.
-        records = read_topic(gs, gs.topic(ALERTS))
+        # Offsets are committed once a record is handled; its sends (alerts, and table
+        # changelog entries, which Faust sends from a buffer of its own) may trail by a
+        # moment: read until two reads a second apart agree.
+        changelog = changelog_topic_name(app_id)
+        records, entries = read_topic(gs, gs.topic(ALERTS)), len(read_topic(gs, changelog))
         while True:
             time.sleep(1.0)
-            again = read_topic(gs, gs.topic(ALERTS))
-            if len(again) == len(records):
+            again, entries_again = read_topic(gs, gs.topic(ALERTS)), len(read_topic(gs, changelog))
+            if (len(again), entries_again) == (len(records), entries):
                 break
-            records = again
+            records, entries = again, entries_again
         for record in records:
             try:
                 run.alerts.append(parse_alert(record.value))
