@@ -50,34 +50,47 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 def broker() -> None:
     """The local Apache Kafka (KRaft) of the embedded default: start, stop, status.
 
-    Jars come from Maven Central via deploy/kafka/pom.xml (needs Java 17+ and Maven);
-    data lives in $ORERADAR_STATE_DIR/kafka and survives restarts.
+    One node by default (port ORERADAR_BROKER_PORT, controller on the next port); with
+    --nodes 3 a 3-node cluster on this machine: node i serves clients on
+    ORERADAR_BROKER_PORT + 2(i-1) and its controller on the port after. Jars come from
+    Maven Central via deploy/kafka/pom.xml (needs Java 17+ and Maven); data lives in
+    $ORERADAR_STATE_DIR/kafka (one folder per node) and survives restarts.
     """
 
 
+_NODE = click.option("--node", type=click.IntRange(1, 9), default=None, help="act on this node (1-based) only")
+
+
 @broker.command("start")
-def broker_start() -> None:
-    """Start the local broker; returns once it accepts connections."""
+@click.option("--nodes", type=click.IntRange(1, 9), default=None,
+              help="cluster size on first start (default 1); later starts keep the size the state dir holds")
+@_NODE
+def broker_start(nodes: int | None, node: int | None) -> None:
+    """Start the local broker (or cluster, or one node of it); returns once it accepts connections."""
     from oreradar.kafka_admin import ensure_topics, wait_for_cluster
     from oreradar.local_broker import broker_command
 
     settings = _settings()
-    broker_command(settings, "start")
+    broker_command(settings, "start", nodes=nodes, node=node)
+    if nodes is not None:
+        # The size is recorded now: the bootstrap of what follows lists every node.
+        settings = settings.model_copy(update={"broker_nodes": nodes})
     wait_for_cluster(settings)
     ensure_topics(settings)
 
 
 @broker.command("stop")
-def broker_stop() -> None:
-    """Stop the local broker cleanly."""
+@_NODE
+def broker_stop(node: int | None) -> None:
+    """Stop the local broker cleanly: every node, or --node N only."""
     from oreradar.local_broker import broker_command
 
-    broker_command(_settings(), "stop")
+    broker_command(_settings(), "stop", node=node)
 
 
 @broker.command("status")
 def broker_status() -> None:
-    """Say whether the local broker runs (exit 1 if not)."""
+    """Say which nodes of the local broker run (exit 1 unless all do)."""
     from oreradar.local_broker import broker_command
 
     sys.exit(broker_command(_settings(), "status", check=False))
@@ -174,7 +187,8 @@ def _read_stdin():  # type: ignore[no-untyped-def]
 def eval_(corpus: tuple[Path, ...], as_json: bool, stories_: bool) -> None:
     """Precision, recall and F1 per label against a labelled corpus (JSONL with `gold`).
 
-    CORPUS is one or more .jsonl files or folders (default: seeds/labelled). With
+    CORPUS is one or more .jsonl files or folders (default: seeds/labelled). The figures
+    follow for each language (and script: uz-latn/uz-cyrl, zh-hans/zh-hant). With
     --stories: pairwise precision/recall/F1 of story assignment against lines with
     `event` and `family`, same-language and cross-language pairs apart.
     """
@@ -187,7 +201,7 @@ def eval_(corpus: tuple[Path, ...], as_json: bool, stories_: bool) -> None:
 
     from oreradar.corpus import load_labelled
     from processors.classifier import Classifier
-    from processors.classifier.evaluate import evaluate
+    from processors.classifier.evaluate import evaluate, evaluate_by_language, render_by_language
 
     try:
         items = load_labelled(list(corpus) or None)
@@ -195,11 +209,17 @@ def eval_(corpus: tuple[Path, ...], as_json: bool, stories_: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     if not items:
         raise click.ClickException("no labelled items found; pass a .jsonl corpus with `gold` labels")
-    report = evaluate(Classifier.default(), items)
+    clf = Classifier.default()
+    report = evaluate(clf, items)
+    by_language = evaluate_by_language(clf, items)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        figures = report.to_dict()
+        figures["by_language"] = {name: r.to_dict() for name, r in by_language.items()}
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
     else:
-        Console().print(report.render())
+        console = Console()
+        console.print(report.render())
+        console.print(render_by_language(by_language))
 
 
 # --- the embedded default ------------------------------------------------------------

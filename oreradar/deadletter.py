@@ -14,7 +14,11 @@ import base64
 
 from oreradar.records import DeadLetter
 
-__all__ = ["dead_letter"]
+__all__ = ["dead_letter", "MAX_DEAD_ORIGINAL"]
+
+# Bytes of the original record a dead letter keeps (twice: text and base64), well under
+# the 1 MB a Kafka topic takes by default.
+MAX_DEAD_ORIGINAL = 256 * 1024
 
 
 def dead_letter(
@@ -30,6 +34,11 @@ def dead_letter(
     field: str | None = None,
 ) -> DeadLetter:
     raw = raw or b""
+    if len(raw) > MAX_DEAD_ORIGINAL:
+        # The letter carries the original twice (text and base64): cut it so the letter
+        # itself fits on the topic; the reason says how much there was.
+        reason = f"{reason} (original cut to the first {MAX_DEAD_ORIGINAL} of {len(raw)} bytes)"
+        raw = raw[:MAX_DEAD_ORIGINAL]
     return DeadLetter(
         stage=stage,
         reason=reason,

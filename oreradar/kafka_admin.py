@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from oreradar.errors import BrokerError
@@ -17,8 +18,8 @@ from oreradar.settings import Settings
 from oreradar.topics import ALL_TOPICS
 
 __all__ = [
-    "ensure_topics", "wait_for_cluster", "kafka_client_config", "producer_config",
-    "PRODUCER_LINGER_MS", "PRODUCER_BATCH_BYTES", "replication_factor",
+    "ensure_topics", "wait_for_cluster", "kafka_client_config", "producer_config", "Replication",
+    "cluster_replication", "count_brokers", "max_record_bytes", "PRODUCER_LINGER_MS", "PRODUCER_BATCH_BYTES",
 ]
 
 log = logging.getLogger(__name__)
@@ -98,40 +99,100 @@ def wait_for_cluster(settings: Settings, timeout: float = 60.0) -> None:
             time.sleep(0.5)
 
 
-def _replication(admin, settings: Settings) -> int:  # type: ignore[no-untyped-def]
-    return 1 if settings.local_broker else min(3, max(1, len(admin.describe_cluster()["brokers"])))
+def max_record_bytes(settings: Settings, topic: str) -> int | None:
+    """The largest record ``topic`` takes (its max.message.bytes), or None when it cannot be read.
+
+    Producers cap their request size to it, so an item too large is refused before it is
+    sent: an idempotent producer treats the broker's refusal as fatal and fails every
+    record still in flight with it."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+    from kafka.errors import KafkaError
+
+    try:
+        admin = _admin(settings)
+    except BrokerError:
+        return None
+    try:
+        # kafka-python 3: {"topic": {name: {config: {"value": ..., ...}}}}, overrides only
+        described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        entry = described.get("topic", {}).get(topic, {}).get("max.message.bytes")
+        if entry and entry.get("value"):
+            return int(entry["value"])
+    except (KafkaError, ValueError, AttributeError, TypeError) as exc:
+        log.debug("cannot read max.message.bytes of %s: %s", topic, exc)
+    finally:
+        admin.close()
+    return None
 
 
-def replication_factor(settings: Settings) -> int:
-    """The replication the cluster supports (its brokers, at most 3): what topics and changelogs get."""
+@dataclass(frozen=True)
+class Replication:
+    """How the topics oreradar creates (and Faust's own) are replicated on a cluster."""
+
+    factor: int
+    min_insync: int
+
+    @classmethod
+    def for_brokers(cls, brokers: int) -> Replication:
+        """Three copies where there are three brokers, and a write is acknowledged once two
+        hold it: any one broker can die without losing an acknowledged record, and producers
+        (acks=all) carry on meanwhile. Fewer brokers: every broker holds a copy, one suffices."""
+        factor = min(3, max(1, brokers))
+        return cls(factor=factor, min_insync=2 if factor >= 3 else 1)
+
+    def topic_config(self) -> dict[str, str]:
+        return {"min.insync.replicas": str(self.min_insync)}
+
+
+def count_brokers(settings: Settings) -> int:
+    """Brokers of the cluster: the local cluster's recorded size (known even while a node is
+    down), else the live brokers an existing cluster reports."""
+    if settings.local_broker:
+        return settings.broker_nodes
     admin = _admin(settings)
     try:
-        return _replication(admin, settings)
+        return max(1, len(admin.describe_cluster()["brokers"]))
     finally:
         admin.close()
 
 
+def cluster_replication(settings: Settings) -> Replication:
+    return Replication.for_brokers(count_brokers(settings))
+
+
 def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS, *, prefixed: bool = True) -> list[str]:
-    """Create the missing topics with ORERADAR_PARTITIONS partitions; return those created.
+    """Create the missing topics with ORERADAR_PARTITIONS partitions, replicated as
+    :func:`cluster_replication` says; return those created.
 
-    ``prefixed=False``: the names are final (a Faust app's internal topics, named after the app).
-    """
+    Names get ``ORERADAR_TOPIC_PREFIX``; ``prefixed=False``: the names are final (a Faust
+    app's internal topics, named after the app)."""
     from kafka.admin import NewTopic
-    from kafka.errors import TopicAlreadyExistsError
+    from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
+    replication = cluster_replication(settings)
     admin = _admin(settings)
     try:
         existing = set(admin.list_topics())
         names = [settings.topic(t) if prefixed else t for t in topics]
         missing = [name for name in names if name not in existing]
-        replication = _replication(admin, settings)
         for name in missing:
+            topic = NewTopic(
+                name, num_partitions=settings.partitions, replication_factor=replication.factor,
+                topic_configs=replication.topic_config(),
+            )
             try:
-                admin.create_topics([NewTopic(name, num_partitions=settings.partitions, replication_factor=replication)])
+                admin.create_topics([topic])
             except TopicAlreadyExistsError:
                 pass  # created meanwhile by another process: fine
         if missing:
-            log.info("created topics %s", ", ".join(missing))
+            # Created is not yet usable: on a cluster every broker must learn the topic and
+            # each partition elect a leader before the first produce or describe sees it.
+            try:
+                admin.wait_for_topics(missing, timeout_ms=30000)
+            except KafkaTimeoutError as exc:
+                raise BrokerError(f"topics created on {settings.bootstrap} but not ready: {exc}") from exc
+            log.info("created topics %s (replication %d, min.insync.replicas %d)",
+                     ", ".join(missing), replication.factor, replication.min_insync)
         return missing
     finally:
         admin.close()

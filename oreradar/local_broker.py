@@ -1,4 +1,5 @@
-"""Control of the embedded default's Apache Kafka, through ``deploy/kafka/broker.sh``.
+"""Control of the embedded default's Apache Kafka, through ``deploy/kafka/broker.sh``:
+one KRaft node, or a cluster of several on this machine (``broker start --nodes 3``).
 
 The script owns the details (Maven resolution, KRaft format, JVM flags); this module
 runs it with the settings passed as ``ORERADAR_*`` variables and turns a failure into
@@ -25,17 +26,29 @@ def _env(settings: Settings) -> dict[str, str]:
         ORERADAR_STATE_DIR=str(settings.state_dir),
         ORERADAR_BROKER_HEAP=settings.broker_heap,
         ORERADAR_PARTITIONS=str(settings.partitions),
+        ORERADAR_BROKER_NODES=str(settings.broker_nodes),
     )
     return env
 
 
-def broker_command(settings: Settings, action: str, *, check: bool = True) -> int:
-    """Run ``broker.sh ACTION``; its messages go straight to stderr."""
+def broker_command(
+    settings: Settings, action: str, *, nodes: int | None = None, node: int | None = None, check: bool = True
+) -> int:
+    """Run ``broker.sh ACTION [--nodes N] [--node I]``; its messages go straight to stderr.
+
+    ``nodes``: the size of the cluster to start (the script refuses a size other than the
+    one already formatted in the state dir); ``node``: act on that one node only.
+    """
     if not BROKER_SCRIPT.is_file():
         raise BrokerError(f"{BROKER_SCRIPT} is missing; oreradar must run from a checkout (pip install -e .)")
-    proc = subprocess.run(["bash", str(BROKER_SCRIPT), action], env=_env(settings), check=False)
+    args = [action]
+    if nodes is not None:
+        args += ["--nodes", str(nodes)]
+    if node is not None:
+        args += ["--node", str(node)]
+    proc = subprocess.run(["bash", str(BROKER_SCRIPT), *args], env=_env(settings), check=False)
     if check and proc.returncode != 0:
-        raise BrokerError(f"`{BROKER_SCRIPT.name} {action}` failed (exit {proc.returncode}); see its message above")
+        raise BrokerError(f"`{BROKER_SCRIPT.name} {' '.join(args)}` failed (exit {proc.returncode}); see its message above")
     return proc.returncode
 
 

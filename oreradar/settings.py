@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from oreradar.errors import ConfigError
@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     broker_port: int = Field(9092, ge=1, le=65535, description="port of the local broker")
     broker_heap: str = Field("512m", description="JVM heap of the local broker")
     state_dir: Path = Field(Path("~/.local/state/oreradar"), description="broker data, feed and delivery state")
+    # After state_dir: its validator reads the size that `broker start --nodes` recorded there.
+    broker_nodes: int = Field(
+        0, ge=0, le=9, validate_default=True,
+        description="nodes of the local cluster; 0/unset = as recorded by `broker start --nodes`, else 1",
+    )
     feeds_file: Path = Field(DEFAULT_FEEDS_FILE, description="the feeds catalogue")
     feeds_allow_hosts: str = Field("", description="hosts/CIDRs exempt from the private-address refusal")
     subscriptions_file: Path | None = Field(None, description="alert subscriptions (YAML)")
@@ -50,6 +55,10 @@ class Settings(BaseSettings):
     topic_prefix: str = Field("", description="prefix of every topic name (isolated runs on a shared cluster, e.g. golden replays)")
     prometheus_port: int = Field(9090, ge=1, le=65535, description="port of the Prometheus `oreradar monitor` starts")
     alertmanager_port: int = Field(9093, ge=1, le=65535, description="port of the Alertmanager `oreradar monitor` starts")
+    session_timeout: float = Field(
+        30.0, ge=6.0, le=300.0,
+        description="seconds without a heartbeat before the group gives a dead worker's partitions to the others",
+    )
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")
     sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")
@@ -66,6 +75,22 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
+
+    @field_validator("broker_nodes")
+    @classmethod
+    def _nodes(cls, v: int, info: ValidationInfo) -> int:
+        """Unset: the size of the local cluster formatted in the state dir (so every later
+        command's bootstrap lists all its nodes), else one node."""
+        if v:
+            return v
+        state_dir = info.data.get("state_dir")
+        recorded = Path(state_dir) / "kafka" / "nodes" if state_dir else None
+        if recorded is not None and recorded.is_file():
+            text = recorded.read_text(encoding="utf-8").strip()
+            if not text.isdigit() or not 1 <= int(text) <= 9:
+                raise ValueError(f"{recorded} should hold the number of nodes (1-9), holds {text[:20]!r}")
+            return int(text)
+        return 1
 
     @field_validator("alert_min_severity")
     @classmethod
@@ -116,7 +141,15 @@ class Settings(BaseSettings):
 
     @property
     def bootstrap(self) -> str:
-        return self.kafka_bootstrap or f"127.0.0.1:{self.broker_port}"
+        """ORERADAR_KAFKA_BOOTSTRAP, else every node of the local cluster: node i (1..N) serves
+        clients on broker_port + 2(i-1), so a client still connects when node 1 is down."""
+        if self.kafka_bootstrap:
+            return self.kafka_bootstrap
+        return ",".join(f"127.0.0.1:{self.broker_node_port(i)}" for i in range(1, max(1, self.broker_nodes) + 1))
+
+    def broker_node_port(self, node: int) -> int:
+        """Client port of node ``node`` (1-based) of the local cluster; its controller is the next port."""
+        return self.broker_port + 2 * (node - 1)
 
     @property
     def alerts_path(self) -> Path:

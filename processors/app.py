@@ -14,10 +14,24 @@ from dataclasses import dataclass
 
 import faust
 
+from oreradar.kafka_admin import PRODUCER_BATCH_BYTES, PRODUCER_LINGER_MS, Replication
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_DEADLETTER, NEWS_RAW, NEWS_SIGNALS
 
-__all__ = ["Topics", "build_app"]
+__all__ = ["Topics", "build_app", "ReplicatedTopic"]
+
+NO_REPLICATION = Replication.for_brokers(1)
+
+
+class ReplicatedTopic(faust.Topic):
+    """A Faust topic that, when Faust creates it (changelogs, the assignor's leader topic,
+    repartitions), asks for the min.insync.replicas its replication factor calls for:
+    faust has no app-wide setting for topic configs, only ``topic_replication_factor``."""
+
+    async def declare(self) -> None:
+        factor = self.replicas or self.app.conf.topic_replication_factor or 1
+        self.config = {**Replication.for_brokers(factor).topic_config(), **(self.config or {})}
+        await super().declare()
 
 
 @dataclass(frozen=True)
@@ -28,24 +42,32 @@ class Topics:
     deadletter: faust.TopicT
 
 
-def build_app(settings: Settings, *, replication: int = 1) -> tuple[faust.App, Topics]:
+def build_app(settings: Settings, replication: Replication = NO_REPLICATION) -> tuple[faust.App, Topics]:
     """The worker app and its topics (agent unit tests use it as is: test_context never connects).
 
-    ``replication`` is what the cluster supports (``kafka_admin.replication_factor``): the
-    tables' changelog topics and internal topics get it, so they survive a broker loss
-    as the input topics do.
+    ``replication``: how the topics Faust creates itself are replicated; the worker passes
+    :func:`oreradar.kafka_admin.cluster_replication` (3 copies on a 3-node cluster).
     """
     app = faust.App(
         f"{settings.consumer_group}-worker",
-        broker=f"kafka://{settings.bootstrap}",
+        # Every bootstrap server, as faust wants a list: "kafka://h1:p1;kafka://h2:p2".
+        broker=";".join(f"kafka://{server}" for server in settings.bootstrap.split(",")),
         store="memory://",
         topic_partitions=settings.partitions,
-        topic_replication_factor=replication,
+        topic_replication_factor=replication.factor,
+        Topic=ReplicatedTopic,
         # At-least-once: faust's exactly_once has open bugs; the dispatcher dedupes by alert_id.
         processing_guarantee="at_least_once",
         producer_acks=-1,
+        # Batches of outputs instead of one produce request per record (the same figures as
+        # every other producer of oreradar: oreradar.kafka_admin).
+        producer_linger=PRODUCER_LINGER_MS / 1000.0,
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
         web_enabled=False,
-        broker_commit_every=100,
+        # A worker killed without a goodbye holds its partitions until this runs out.
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
+        broker_commit_every=1000,  # with the 1 s interval: a commit (and its producer flush) per batch or two, not per 100 records
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         table_cleanup_interval=60.0,

@@ -19,7 +19,10 @@ from oreradar.deadletter import dead_letter  # moved to oreradar/; re-exported h
 from oreradar.errors import OreradarError, RecordError
 from oreradar.records import SEVERITIES, DeadLetter, NewsItem, Signal
 
-__all__ = ["Outcome", "handle_raw", "dead_letter", "passes_severity", "LEAD_CHARS"]
+__all__ = [
+    "Outcome", "handle_raw", "dead_letter", "passes_severity", "INVALID_RECORD", "CLASSIFIER_REFUSED", "CLASSIFIER_ERROR",
+    "LEAD_CHARS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +31,20 @@ log = logging.getLogger(__name__)
 LEAD_CHARS = 600
 
 
+# Why a record was dead-lettered, as the bounded ``reason`` label of oreradar_dropped_total.
+INVALID_RECORD = "invalid_record"  # not JSON, not a NewsItem
+CLASSIFIER_REFUSED = "classifier_refused"  # the classifier said why it cannot take the item
+CLASSIFIER_ERROR = "classifier_error"  # the classifier crashed: a bug, counted and kept for replay
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """Exactly one of ``signal`` or ``dead`` is set (alerts come from the stories stage)."""
+    """Exactly one of ``signal`` or ``dead`` is set (alerts come from the stories stage);
+    ``drop_reason`` (one of the labels above) with ``dead``."""
 
     signal: Signal | None = None
     dead: DeadLetter | None = None
+    drop_reason: str | None = None
 
 
 def passes_severity(signal: Signal, min_severity: str) -> bool:
@@ -50,26 +61,26 @@ def handle_raw(
     key: bytes | None = None,
 ) -> Outcome:
     """Parse, classify and route one raw record; bad input becomes a dead letter, never an exception."""
-    def dead(reason: str, item_id: str | None = None, field: str | None = None) -> Outcome:
+    def dead(label: str, reason: str, item_id: str | None = None, field: str | None = None) -> Outcome:
         letter = dead_letter(
             raw, reason, stage="classify", topic=topic, partition=partition, offset=offset, key=key,
             item_id=item_id, field=field,
         )
-        return Outcome(dead=letter)
+        return Outcome(dead=letter, drop_reason=label)
 
     if raw is None:
-        return dead("empty record (null value)")
+        return dead(INVALID_RECORD, "empty record (null value)")
     try:
         item = NewsItem.from_json(raw)
     except RecordError as exc:
-        return dead(str(exc), exc.item_id, exc.field)
+        return dead(INVALID_RECORD, str(exc), exc.item_id, exc.field)
     try:
         signal = classify(item)
     except OreradarError as exc:
-        return dead(f"classifier refused item {item.id}: {exc}", item.id)
+        return dead(CLASSIFIER_REFUSED, f"classifier refused item {item.id}: {exc}", item.id)
     except Exception as exc:  # a classifier bug must cost one item, not the worker
         log.exception("classifier crashed", extra={"item_id": item.id})
-        return dead(f"classifier error on item {item.id}: {type(exc).__name__}: {exc}", item.id)
+        return dead(CLASSIFIER_ERROR, f"classifier error on item {item.id}: {type(exc).__name__}: {exc}", item.id)
     lead = (item.summary.strip() or item.body.strip())[:LEAD_CHARS]
     signal = signal.model_copy(update={"source": item.source, "published": item.published, "lead": lead or None})
     return Outcome(signal=signal)

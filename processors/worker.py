@@ -7,15 +7,17 @@ One process runs both stages: classification (``classify_news``) and stories
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from faust.worker import Worker
 
-from oreradar.kafka_admin import ensure_topics, replication_factor, wait_for_cluster
+from oreradar.kafka_admin import cluster_replication, ensure_topics, wait_for_cluster
 from oreradar.logs import logging_config
 from oreradar.consumer_lag import ConsumerLagExporter
 from oreradar.metrics import (
     LatencyMetrics, PipelineMetrics, SignalMetrics, StoryMetrics, initialise_stage, register_build_info, serve_metrics,
 )
+from oreradar.records import NewsItem, Signal
 from oreradar.settings import Settings
 from processors import classify_news, cluster_stories
 from processors.app import build_app
@@ -25,20 +27,25 @@ __all__ = ["run_worker"]
 log = logging.getLogger(__name__)
 
 
-def run_worker(settings: Settings) -> None:
+def run_worker(settings: Settings, classify: Callable[[NewsItem], Signal] | None = None) -> None:
+    """Run until SIGTERM/SIGINT; ``classify`` defaults to the shipped classifier (tests pass a faulty one)."""
     from processors.classifier import Classifier
 
     wait_for_cluster(settings)
     ensure_topics(settings)
-    classifier = Classifier.default()  # load before joining the group: no stall on the first record
-    app, topics = build_app(settings, replication=replication_factor(settings))
+    countries: list[str] = []
+    commodities: list[str] = []
+    if classify is None:
+        classifier = Classifier.default()  # load before joining the group: no stall on the first record
+        classify = classifier.classify
+        countries, commodities = list(classifier.gazetteer.countries), list(classifier.gazetteer.commodities)
+    app, topics = build_app(settings, replication=cluster_replication(settings))
     metrics = PipelineMetrics()
     initialise_stage(metrics, classify_news.STAGE)
     register_build_info("worker")
-    gazetteer = classifier.gazetteer
-    signal_metrics = SignalMetrics(gazetteer.countries, gazetteer.commodities)
     classify_news.register(
-        app, topics, classifier.classify, metrics, signal_metrics=signal_metrics, latency=LatencyMetrics(),
+        app, topics, classify, metrics,
+        signal_metrics=SignalMetrics(countries, commodities), latency=LatencyMetrics(),
     )
     if settings.stories_enabled:
         cluster_stories.register(app, topics, StoryMetrics(), metrics, min_severity=settings.alert_min_severity)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from oreradar.errors import BrokerError
-from oreradar.kafka_admin import producer_config
+from oreradar.kafka_admin import max_record_bytes, producer_config
 from oreradar.records import NewsItem
 from oreradar.settings import Settings
 from oreradar.topics import NEWS_RAW
@@ -24,11 +24,23 @@ __all__ = ["NewsPublisher", "PublishResult"]
 
 log = logging.getLogger(__name__)
 
+CLIENT_MAX_REQUEST = 1024 * 1024  # kafka-python's default max_request_size
+
 
 class _Producer(Protocol):
     def send(self, topic: str, value: bytes, key: bytes) -> Any: ...
     def flush(self, timeout: float | None = None) -> None: ...
     def close(self, timeout: float | None = None) -> None: ...
+
+
+class _Refused:
+    """Stands in for the future of a send the producer refused at once; flush reports it."""
+
+    def __init__(self, exc: Exception):
+        self._exc = exc
+
+    def get(self, timeout: float | None = None) -> Any:
+        raise self._exc
 
 
 @dataclass
@@ -51,7 +63,11 @@ class NewsPublisher:
         from kafka.errors import KafkaError
 
         try:
-            producer = KafkaProducer(**producer_config(settings))
+            limit = max_record_bytes(settings, topic)
+            # Below the topic's limit (minus a batch header), so an item too large is refused
+            # here, by name, instead of failing the producer and everything in flight with it.
+            cap = {"max_request_size": min(CLIENT_MAX_REQUEST, limit - 512)} if limit else {}
+            producer = KafkaProducer(**producer_config(settings, **cap))
         except KafkaError as exc:
             raise BrokerError(
                 f"cannot reach Kafka at {settings.bootstrap}: {exc}. "
@@ -61,7 +77,10 @@ class NewsPublisher:
 
     def publish(self, item: NewsItem) -> None:
         """Queue one item (key = its id); it counts as published only after ``flush``."""
-        future = self._producer.send(self._topic, value=item.to_json(), key=item.id.encode())
+        try:
+            future = self._producer.send(self._topic, value=item.to_json(), key=item.id.encode())
+        except Exception as exc:  # refused before it left, e.g. larger than a request may be
+            future = _Refused(exc)
         self._pending.append((item.id, future))
 
     def flush(self, timeout: float = 30.0) -> PublishResult:

@@ -9,6 +9,9 @@ language concatenated until 2-4 KB, 3 KB on average). Reported, all in one proce
 - RSS of the process with a loaded classifier (VmRSS from /proc/self/status), and peak;
 - items/s of ``Classifier.classify`` after one warm-up pass (steady state: the lemma
   cache holds the vocabulary), of the first, cold pass, and per language;
+- the same per local language (kk, ky, tg, uz, zh: articles built the same way from
+  their labelled corpora, where there is one), and ru/en articles that do not name
+  their language (the classifier detects it: oreradar.language);
 - the floor: a bare pyahocorasick scan of the same texts, lower-cased, with the same
   gazetteer aliases (surface forms, no lemmatisation), and the ratio of the two.
 
@@ -52,38 +55,47 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+LOCAL_LANGUAGES = ("kk", "ky", "tg", "uz", "zh")
+
+
 def _texts() -> dict[str, list[str]]:
+    """Corpus texts by the language each item declares (ru and en always present)."""
     by_lang: dict[str, list[str]] = {"ru": [], "en": []}
     for path in corpus_files():
         for li in load_labelled([path]):
-            lang = li.lang if li.lang in by_lang else ("ru" if "ru" in path.name else "en")
-            by_lang[lang].append(f"{li.title}\n\n{li.summary}\n\n{li.body}".strip())
+            lang = (li.lang or ("ru" if "ru" in path.name else "en")).split("-")[0]
+            by_lang.setdefault(lang, []).append(f"{li.title}
+
+{li.summary}
+
+{li.body}".strip())
     seed = ROOT / "seeds" / "000_dd2d12cf7e77ac73.txt"
     if seed.exists():
         by_lang["ru"].append(seed.read_text(encoding="utf-8"))
     return by_lang
 
 
-def build_articles(n: int) -> list[NewsItem]:
-    """``n`` articles of 2-4 KB (UTF-8), alternating Russian and English."""
-    by_lang = _texts()
+def build_articles(n: int, langs: tuple[str, ...] = ("ru", "en"), by_lang: dict[str, list[str]] | None = None) -> list[NewsItem]:
+    """``n`` articles of 2-4 KB (UTF-8), cycling through ``langs`` (Russian and English
+    alternating by default)."""
+    by_lang = by_lang if by_lang is not None else _texts()
     articles: list[NewsItem] = []
     cursors = {lang: 0 for lang in by_lang}
     for i in range(n):
-        lang = "ru" if i % 2 == 0 else "en"
-        pool = by_lang[lang] or by_lang["ru"] or by_lang["en"]
+        lang = langs[i % len(langs)]
+        pool = by_lang.get(lang) or by_lang["ru"] or by_lang["en"]
         target = 2048 + (i * 977) % 2048  # 2-4 KB, mean 3 KB
         parts: list[str] = []
         size = 0
         while size < target:
-            text = pool[cursors[lang] % len(pool)]
-            cursors[lang] += 1
+            text = pool[cursors.get(lang, 0) % len(pool)]
+            cursors[lang] = cursors.get(lang, 0) + 1
             parts.append(text)
             size += len(text.encode("utf-8")) + 2
         body = "\n\n".join(parts)
         raw = body.encode("utf-8")[:target].decode("utf-8", "ignore")
         title, _, rest = raw.partition("\n")
-        articles.append(NewsItem(id=f"bench-{i}", source="bench", title=title[:300], body=rest, lang=lang))
+        articles.append(NewsItem(id=f"bench-{lang}-{i}", source="bench", title=title[:300], body=rest, lang=lang))
     return articles
 
 
@@ -146,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     n_compiled = sum(state == "compiled" for state in modules.values())
     stale = sorted(name for name, state in modules.items() if state == "stale")
 
-    articles = build_articles(args.articles)
+    texts_by_lang = _texts()
+    articles = build_articles(args.articles, by_lang=texts_by_lang)
     sizes = [len(a.title.encode()) + len(a.body.encode()) for a in articles]
     mean_kb = sum(sizes) / len(sizes) / 1024
 
@@ -177,6 +190,19 @@ def main(argv: list[str] | None = None) -> int:
         lang: _rate(clf.classify, [a for a in articles if a.lang == lang], args.seconds / 4)[0]
         for lang in ("ru", "en")
     }
+    # local languages (where a corpus exists), and ru/en articles that name no language
+    local = {
+        lang: build_articles(max(40, args.articles // 4), (lang,), texts_by_lang)
+        for lang in LOCAL_LANGUAGES if texts_by_lang.get(lang)
+    }
+    for batch in local.values():
+        for a in batch:  # warm-up, as for ru/en
+            clf.classify(a)
+    by_lang.update({lang: _rate(clf.classify, batch, args.seconds / 8)[0] for lang, batch in local.items()})
+    unnamed = [a.model_copy(update={"lang": None}) for a in articles]
+    for a in unnamed[:50]:
+        clf.classify(a)
+    detected_rate = _rate(clf.classify, unnamed, args.seconds / 4)[0]
     rss_end = _rss_mb()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     passed, line = verdict(rate, ratio, max(rss_end, rss_loaded))
@@ -196,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         "classify_items_per_cpu_s": round(statistics.median(cpu_rates), 1),
         "classify_items_per_s_ru": round(by_lang["ru"], 1),
         "classify_items_per_s_en": round(by_lang["en"], 1),
+        **{f"classify_items_per_s_{lang}": round(by_lang[lang], 1) for lang in local},
+        "classify_items_per_s_ru_en_lang_detected": round(detected_rate, 1),
         "classified": done,
         "bare_scan_items_per_s": round(floor_rate, 1),
         "ratio_bare_over_classify": round(ratio, 2),
@@ -218,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{', '.join(f'{r:,.0f}' for r in rates)}; {figures['classify_items_per_cpu_s']:,.0f} per CPU second; "
               f"first cold pass {cold_rate:,.0f})")
         print(f"  by language       ru {by_lang['ru']:,.0f} items/s, en {by_lang['en']:,.0f} items/s")
+        if local:
+            print("  local languages   " + ", ".join(f"{lang} {by_lang[lang]:,.0f}" for lang in local) + " items/s")
+        print(f"  lang detected     {detected_rate:,.0f} items/s (the ru/en articles without their lang)")
         print(f"bare scan (floor)   {floor_rate:,.0f} items/s  (pyahocorasick, same aliases, no lemmas)")
         print(f"ratio               {ratio:.1f}x slower than the floor (median of the per-round ratios)")
         print(line)

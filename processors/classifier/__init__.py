@@ -12,10 +12,12 @@ Modules, in the order the work flows: ``text`` (cleaning, tokens, sentences),
 ``morphology`` (lemmas), ``gazetteer`` and ``cues.lexicon`` (data files -> terms),
 ``matcher`` (one Aho-Corasick pass over the lemma stream), ``amounts`` (money),
 ``cues.rules`` (signal types), ``relevance``, ``severity``, ``explain`` (evidence),
-``classifier`` (the whole), ``evaluate`` (P/R/F1 against gold), ``language``.
+``classifier`` (the whole), ``evaluate`` (P/R/F1 against gold). Language
+identification lives in :mod:`oreradar.language` (the feed normaliser uses it too);
+``detect_language`` is re-exported here.
 """
 
 from processors.classifier.classifier import DEFAULT_DATA_DIR, Classifier
-from processors.classifier.language import detect_language
+from oreradar.language import detect_language
 
 __all__ = ["Classifier", "DEFAULT_DATA_DIR", "detect_language"]

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from processors.classifier.datafile import parse_yaml
 
 from oreradar.errors import ConfigError
 from oreradar.records import Amount
@@ -94,7 +94,7 @@ class AmountFinder:
     def load(cls, path: Path) -> AmountFinder:
         if not path.exists():
             raise ConfigError(f"currency table {path} is missing; restore it or pass data_dir=")
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         scales: list[tuple[re.Pattern[str], float]] = []
         scale_words: list[str] = []
         scale_symbol: list[str] = []

@@ -27,9 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
+from processors.classifier.datafile import parse_yaml
 
 from oreradar.errors import ClassifierError
+from oreradar.language import detect_language, normalise_lang, preload
 from oreradar.records import Amount, LabelledItem, NewsItem, Signal
 
 from processors.classifier import compiled
@@ -39,11 +40,11 @@ from processors.classifier.cues.lexicon import CueLexicon
 from processors.classifier.cues.rules import reported_types, score_types
 from processors.classifier.explain import EvidenceBuilder
 from processors.classifier.gazetteer import Gazetteer
-from processors.classifier.language import detect_language
 from processors.classifier.matcher import _POSITION, PART, VOCAB, Hit, Matcher, _resolve
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
 from processors.classifier.severity import Facts, SeverityRules, grade
+from processors.classifier.stems import load_stem_rules
 from processors.classifier.text import clean, is_dateline, sentence_bounds, tokenize
 
 __all__ = ["Classifier", "DEFAULT_DATA_DIR", "FIELD_CAPS"]
@@ -87,15 +88,16 @@ class Classifier:
     def load(cls, data_dir: Path | None = None) -> Classifier:
         """Read the data files of ``data_dir`` (default: the shipped ``data/``)."""
         started = time.perf_counter()
+        preload()  # the language model, for items that do not name their language (in the background)
         data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
         lemmatizer = Lemmatizer()
-        matcher = Matcher(lemmatizer)
+        matcher = Matcher(lemmatizer, stems=load_stem_rules(data_dir / "stems.yaml"))
         gazetteer = Gazetteer.load(data_dir, matcher)
         lexicon = CueLexicon.load(data_dir / "cues.yaml", matcher)
         lexicon.name_institutions({name: org.kind for name, org in gazetteer.organizations.items()})
         matcher.build()
         amounts = AmountFinder.load(data_dir / "currencies.yaml")
-        raw = yaml.safe_load((data_dir / "cues.yaml").read_text(encoding="utf-8")) or {}
+        raw = parse_yaml((data_dir / "cues.yaml").read_text(encoding="utf-8")) or {}
         sev = raw.get("severity") or {}
         severity = SeverityRules(
             major_producers=frozenset(sev.get("major_producers") or ()),
@@ -123,9 +125,10 @@ class Classifier:
         return _default
 
     # ------------------------------------------------------------------ analysis
-    def analyse(self, text: str, name: str, *, cleaned: str | None = None) -> FieldAnalysis:
+    def analyse(self, text: str, name: str, *, cleaned: str | None = None, lang: str | None = None) -> FieldAnalysis:
         """Entities and cues of one field (already capped); ``cleaned`` is ``clean(text)``
-        when the caller has it already."""
+        when the caller has it already; ``lang`` the item's language (Kazakh, Kyrgyz,
+        Uzbek and Tajik texts are matched by stems, see stems.py)."""
         fa = FieldAnalysis(name)
         if not text:
             return fa
@@ -135,7 +138,7 @@ class Classifier:
         fa.tokens = len(words)
         if not words:
             return fa
-        groups = self.matcher.scan_groups(words, self.matcher.stream(words), starts, ends)
+        groups = self.matcher.scan_groups(words, self.matcher.stream(words, lang), starts, ends)
         if not groups:
             return fa
         entities: list[Hit] = []
@@ -180,7 +183,9 @@ class Classifier:
 
     # ------------------------------------------------------------------ decision
     def classify(self, item: NewsItem | LabelledItem | Any) -> Signal:
-        """The decision on one item; never raises on odd text (only on non-items)."""
+        """The decision on one item. Odd text is a decision like any other; a bug raises, so
+        the caller (``processors.handle_raw``) dead-letters the item and counts it instead
+        of publishing a decision that was never made."""
         if isinstance(item, LabelledItem):
             item = item.to_news_item()
         if not isinstance(item, NewsItem):
@@ -188,24 +193,22 @@ class Classifier:
                 f"classify() takes a NewsItem, got {type(item).__name__}; "
                 "parse the record with NewsItem.from_json first"
             )
-        try:
-            return self._classify(item)
-        except Exception:  # a bug must not stop a worker: log it and say "not relevant"
-            log.exception("classifier failed on item %s; returning a bare not-relevant decision", item.id)
-            return Signal(id=item.id, relevant=False, lang=item.lang, title=item.field_text("title"), url=item.url)
+        return self._classify(item)
 
     def _classify(self, item: NewsItem) -> Signal:
         fields: list[FieldAnalysis] = []
         amounts: list[Amount] = []
+        lang = self._lang(item)
+        read_as = normalise_lang(lang)
         for name in FIELDS:
             raw = item.field_text(name)[: FIELD_CAPS[name]]
             cleaned = clean(raw) if raw else raw
-            fields.append(self.analyse(raw, name, cleaned=cleaned))
+            fields.append(self.analyse(raw, name, cleaned=cleaned, lang=read_as))
             if raw and _DIGIT_RE.search(cleaned):
                 amounts.extend(self.amounts.find(cleaned, name, original=raw))
-        return self._decide(item, fields, amounts)
+        return self._decide(item, fields, amounts, lang)
 
-    def _decide(self, item: NewsItem, fields: list[FieldAnalysis], amounts: list[Amount]) -> Signal:
+    def _decide(self, item: NewsItem, fields: list[FieldAnalysis], amounts: list[Amount], lang: str | None) -> Signal:
         gaz = self.gazetteer
         entities: dict[str, dict[str, None]] = {"country": {}, "commodity": {}, "organization": {}}
         for fa in fields:
@@ -217,7 +220,7 @@ class Classifier:
 
         scores = score_types(fields, self.lexicon, amounts)
         types = reported_types(scores, self.lexicon)
-        relevance = decide(fields, gaz, types)
+        relevance = decide(fields, gaz, types, {t for t in types if scores[t].title})
 
         unique_amounts = _unique_amounts(amounts)
         evidence = EvidenceBuilder(item, per_concept=2 if relevance.relevant else 1)
@@ -229,7 +232,7 @@ class Classifier:
             return Signal(
                 id=item.id, relevant=False, countries=countries, commodities=commodities,
                 organizations=organizations, amounts=unique_amounts, evidence=evidence.evidence,
-                lang=self._lang(item), title=item.field_text("title"), url=item.url,
+                lang=lang, title=item.field_text("title"), url=item.url,
             )
         # Ties in score keep the order in which the types were first counted; sorting the
         # set itself ordered them by string hash, which differs from process to process.
@@ -268,15 +271,17 @@ class Classifier:
             id=item.id, relevant=True, scope=relevance.scope,  # type: ignore[arg-type]
             signal_types=signal_types, countries=countries, commodities=commodities,
             organizations=organizations, amounts=unique_amounts, severity=severity,  # type: ignore[arg-type]
-            evidence=evidence.evidence, lang=self._lang(item), title=item.field_text("title"), url=item.url,
+            evidence=evidence.evidence, lang=lang, title=item.field_text("title"), url=item.url,
         )
 
     @staticmethod
     def _lang(item: NewsItem) -> str | None:
+        """The item's own language, else the one detected on the start of its text (the
+        detector reads only its first ``SAMPLE`` characters)."""
         if item.lang:
             return item.lang
         return detect_language(
-            " ".join((item.field_text("title"), item.field_text("summary")[:500], item.field_text("body")[:3000]))
+            " ".join((item.field_text("title"), item.field_text("summary")[:600], item.field_text("body")[:600]))
         )
 
 

@@ -24,9 +24,10 @@ from typing import Any
 
 from rich.table import Table
 
+from oreradar.language import detect_language, normalise_lang, script_of
 from oreradar.records import LabelledItem, Signal
 
-__all__ = ["PRF", "LabelScores", "EvalReport", "evaluate"]
+__all__ = ["PRF", "LabelScores", "EvalReport", "evaluate", "evaluate_by_language", "language_group", "render_by_language"]
 
 
 @dataclass
@@ -225,3 +226,39 @@ def evaluate(classifier: Any, items: Iterable[LabelledItem]) -> EvalReport:
             wrong["id"] = signal.id
             report.mistakes.append(wrong)
     return report
+
+
+def language_group(item: LabelledItem) -> str:
+    """The group an item is scored in: its language (declared, else detected), with the
+    script for Uzbek (``uz-latn``/``uz-cyrl``) and Chinese (``zh-hans``/``zh-hant``), told
+    by the item's text."""
+    text = " ".join(filter(None, (item.title, item.summary, item.body)))
+    lang = normalise_lang(item.lang) or detect_language(text) or "und"
+    script = script_of(lang, text)
+    return f"{lang}-{script}" if script else lang
+
+
+def evaluate_by_language(classifier: Any, items: Iterable[LabelledItem]) -> dict[str, EvalReport]:
+    """:func:`evaluate` per language group (see :func:`language_group`); Uzbek and Chinese
+    also get their whole-language report (``uz``, ``zh``) beside the per-script ones."""
+    groups: dict[str, list[LabelledItem]] = {}
+    for item in items:
+        group = language_group(item)
+        groups.setdefault(group, []).append(item)
+        if "-" in group:
+            groups.setdefault(group.split("-")[0], []).append(item)
+    return {name: evaluate(classifier, groups[name]) for name in sorted(groups)}
+
+
+def render_by_language(reports: dict[str, EvalReport]) -> Table:
+    """One row per language group: F1 of relevance, signal types (micro), countries,
+    commodities and organisations (micro), and the recall of relevant items."""
+    table = Table(title="by language (F1)")
+    for col in ("lang", "items", "rel. F1", "rel. recall", "types F1", "countries", "commod.", "orgs"):
+        table.add_column(col, justify="left" if col == "lang" else "right")
+    for name, r in reports.items():
+        table.add_row(
+            name, str(r.items), f"{r.relevance.f1:.3f}", f"{r.relevance.recall:.3f}", f"{r.signal_types.micro.f1:.3f}",
+            f"{r.countries.micro.f1:.3f}", f"{r.commodities.micro.f1:.3f}", f"{r.organizations.micro.f1:.3f}",
+        )
+    return table

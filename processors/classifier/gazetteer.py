@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 
 from oreradar.errors import ConfigError
+from processors.classifier.chinese import traditional_variants
+from processors.classifier.datafile import parse_yaml
 from processors.classifier.matcher import ENTITY, ORG, Matcher, Term
 
 __all__ = ["Commodity", "Organization", "Gazetteer", "load_yaml"]
@@ -72,7 +74,29 @@ class Gazetteer:
             gaz.aliases += _register(matcher, row, Term("organization", name), "organizations.yaml")
             # The canonical name is always an alias of itself.
             _add_alias(matcher, name, Term("organization", name), set(row.get("case_sensitive") or []))
+            # an organisation whose name says what it carries and where ("CPC": oil, KZ, RU)
+            implied = row.get("implies") or {}
+            gaz._imply(matcher, row, implied.get("countries"), implied.get("commodities"), f"organizations.yaml {name}")
+        for row in load_yaml(data_dir / "sites.yaml", required=False):
+            name = _required(row, "name", "sites.yaml")
+            gaz.aliases += gaz._imply(matcher, row, row.get("countries"), row.get("commodities"), f"sites.yaml {name}")
         return gaz
+
+    def _imply(
+        self, matcher: Matcher, row: dict[str, Any], countries: Any, commodities: Any, where: str
+    ) -> int:
+        """Register the aliases of ``row`` (a site, or an organisation's ``implies``) as
+        aliases of each of its countries and commodities: the mention is the evidence."""
+        n = 0
+        for code in countries or []:
+            if code not in self.countries:
+                raise ConfigError(f"{where}: unknown country {code!r}")
+            n += _register(matcher, row, Term("country", code), where)
+        for cid in commodities or []:
+            if cid not in self.commodities:
+                raise ConfigError(f"{where}: unknown commodity {cid!r}")
+            n += _register(matcher, row, Term("commodity", cid), where)
+        return n
 
 
 def load_yaml(path: Path, *, required: bool) -> list[dict[str, Any]]:
@@ -82,7 +106,7 @@ def load_yaml(path: Path, *, required: bool) -> list[dict[str, Any]]:
         log.warning("classifier data file %s is missing; going on without it", path)
         return []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     if data is None:
@@ -105,17 +129,20 @@ def _register(matcher: Matcher, row: dict[str, Any], term: Term, where: str) -> 
         raise ConfigError(f"{where}: aliases of {term.concept} must map a language to a list")
     case_sensitive = {str(a) for a in (row.get("case_sensitive") or [])}
     n = 0
-    for forms in aliases.values():
+    for lang, forms in aliases.items():
         for alias in forms or []:
-            n += _add_alias(matcher, str(alias), term, case_sensitive)
+            n += _add_alias(matcher, str(alias), term, case_sensitive, str(lang))
+            if lang == "zh":  # the same name as Taipei and Hong Kong write it
+                for variant in traditional_variants(str(alias)):
+                    n += _add_alias(matcher, variant, term, case_sensitive, "zh")
     for alias in case_sensitive:  # listed only there: still an alias
         n += _add_alias(matcher, alias, term, case_sensitive)
     return n
 
 
-def _add_alias(matcher: Matcher, alias: str, term: Term, case_sensitive: set[str]) -> int:
+def _add_alias(matcher: Matcher, alias: str, term: Term, case_sensitive: set[str], lang: str | None = None) -> int:
     letters = [c for c in alias if c.isalpha()]
     abbreviation = 0 < len(letters) <= 4 and all(c.isupper() for c in letters)
     strict = alias in case_sensitive or abbreviation
     group = ORG if term.kind == "organization" else ENTITY
-    return int(matcher.add(alias, Term(term.kind, term.concept, group=group), case_sensitive=strict))
+    return int(matcher.add(alias, Term(term.kind, term.concept, group=group), case_sensitive=strict, lang=lang))

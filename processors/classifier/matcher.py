@@ -29,6 +29,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from processors.classifier.morphology import BoundedCache, Lemmatizer
+from processors.classifier.stems import StemRule, is_plain
 from processors.classifier.text import tokenize
 
 __all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART", "ORG"]
@@ -37,6 +38,8 @@ __all__ = ["Term", "Hit", "Matcher", "ENTITY", "VOCAB", "PART", "ORG"]
 # hits of different groups never compete (a cue may sit on an entity's tokens, and the
 # country inside "US Treasury" or the commodity inside "Core Lithium" is still named).
 ENTITY, VOCAB, PART, ORG = 0, 1, 2, 3
+STEM_TAG = "~"  # marks the stems of stem-ruled languages among the lemmas (see Matcher.add)
+_MAX_VARIANTS = 16  # keys one term may get from stems that extend its stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +82,17 @@ def _case_ok(alias: str, surface: str) -> bool:
 class Matcher:
     """Collects terms, builds the automaton once, then scans fields (thread-safe reads)."""
 
-    def __init__(self, lemmatizer: Lemmatizer, cache_size: int = 200_000) -> None:
+    def __init__(
+        self, lemmatizer: Lemmatizer, cache_size: int = 200_000, stems: dict[str, StemRule] | None = None
+    ) -> None:
         self._lem = lemmatizer
+        self._cache_size = cache_size
         self._keys: dict[str, list[Term]] = {}
+        # Kazakh, Kyrgyz, Uzbek, Tajik (stems.py): per language its rule, the stems its
+        # terms registered, and after build() the word -> code cache of its texts.
+        self._rules: dict[str, StemRule] = dict(stems or {})
+        self._stems: dict[str, set[str]] = {lang: set() for lang in self._rules}
+        self._local: dict[str, BoundedCache] = {}
         self._automaton: ahocorasick.Automaton | None = None
         self._codes: dict[str, str] = {}  # lemma -> its code, for every lemma that occurs in a key
         self._width = 1  # characters per code
@@ -94,9 +105,40 @@ class Matcher:
             return None, words
         return " " + " ".join(self._lem.lemmas(words)) + " ", words
 
-    def add(self, phrase: str, term: Term, *, case_sensitive: bool = False) -> bool:
-        """Register ``phrase`` for ``term``; returns False when the phrase has no tokens."""
-        key, words = self.key_of(phrase)
+    @property
+    def local_languages(self) -> frozenset[str]:
+        """Languages read with stem rules (their texts go to :meth:`stream` with ``lang``)."""
+        return frozenset(self._rules)
+
+    def add(self, phrase: str, term: Term, *, case_sensitive: bool = False, lang: str | None = None) -> bool:
+        """Register ``phrase`` for ``term``; returns False when the phrase has no tokens.
+
+        A phrase of a language with a stem rule (``lang``) is registered as stems for
+        texts of that language; it is registered for texts of every other language
+        too, as written, only when it has a letter Russian and English lack
+        ("Қазатомөнеркәсіп" in a Russian text; never Kazakh "мыс", a cape in Russian).
+        """
+        rule = self._rules.get(lang) if lang is not None else None
+        if rule is None:
+            return self._add_key(phrase, term, case_sensitive, None)
+        words, _, _ = tokenize(phrase)
+        if not words:
+            return False
+        # Stems are tagged ("~мыс"): their codes differ from every lemma (tokens hold no
+        # "~"), so only a text of a stem-ruled language can match them (Kazakh "мыс" is
+        # copper, Russian "мыс" a cape). One tag for all four languages: the same stem in
+        # Kazakh and Kyrgyz terms is one code, which a Kyrgyz text reading Kazakh terms needs.
+        stems = [rule.stem_term(rule.fold(w)) for w in words]
+        self._stems[rule.lang].update(stems)
+        self._add_key(phrase, term, case_sensitive, (" " + " ".join(STEM_TAG + s for s in stems) + " ", words))
+        if not is_plain(phrase):
+            self._add_key(phrase, term, case_sensitive, None)
+        return True
+
+    def _add_key(
+        self, phrase: str, term: Term, case_sensitive: bool, keyed: tuple[str, list[str]] | None
+    ) -> bool:
+        key, words = keyed if keyed is not None else self.key_of(phrase)
         if key is None:
             return False
         sized = Term(
@@ -114,6 +156,8 @@ class Matcher:
         return True
 
     def build(self) -> None:
+        if self._rules:
+            self._expand_stems()
         vocabulary = sorted({token for key in self._keys for token in key.split()})
         self._width = _code_width(len(vocabulary) + 1)
         self._gap = _code(0, self._width)
@@ -128,12 +172,53 @@ class Matcher:
         automaton.make_automaton()
         self._automaton = automaton
         self._forms.clear()
+        for lang, rule in self._rules.items():
+            # a stem of this language, else of a related one (`also`): stem -> its tagged lemma
+            stems: dict[str, str] = {}
+            for other in (*rule.also, lang):
+                stems.update({s: STEM_TAG + s for s in self._stems.get(other, ())})
+            self._local[lang] = BoundedCache(_LocalForms(self, rule, stems), self._cache_size)
 
-    def stream(self, words: list[str]) -> str:
+    def _expand_stems(self) -> None:
+        """A word takes the code of the longest stem it extends ("экспорттауға" ->
+        "экспорттау"), so a term written with a shorter stem ("экспорт") must also be
+        keyed by every registered stem that extends it by suffixes. Stems shorter than
+        ``min_stem`` are not expanded (the grammar check is too weak on them)."""
+        tag = STEM_TAG
+        longer: dict[str, set[str]] = {}  # tagged stem -> tagged stems that extend it
+        for lang, rule in self._rules.items():
+            stems = set(self._stems[lang])
+            for other in rule.also:
+                stems |= self._stems.get(other, set())
+            for stem in stems:
+                for k in range(rule.min_stem, len(stem)):
+                    prefix = stem[:k]
+                    if prefix in stems and rule.rest_ok(stem[k:], short=False):
+                        longer.setdefault(tag + prefix, set()).add(tag + stem)
+        if not longer:
+            return
+        for key, terms in list(self._keys.items()):
+            tokens = key.split()
+            if not any(t in longer for t in tokens):
+                continue
+            variants: list[list[str]] = [[]]
+            for token in tokens:
+                options = [token, *sorted(longer.get(token, ()))]
+                variants = [v + [o] for v in variants for o in options][:_MAX_VARIANTS]
+            for variant in variants[1:]:
+                bucket = self._keys.setdefault(" " + " ".join(variant) + " ", [])
+                bucket.extend(t for t in terms if t not in bucket)
+
+    def stream(self, words: list[str], lang: str | None = None) -> str:
         """The stream the automaton reads: per word, the code of its lemma when that
         lemma occurs in some key, else the gap code (no key can match across or inside
-        that token). A word's code is one cache lookup."""
-        return "".join(map(self._forms.__getitem__, words))
+        that token). A word's code is one cache lookup. In a text of a language with a
+        stem rule (``lang``), a word takes the code of the longest stem it extends, else
+        that of its lemma."""
+        forms = self._local.get(lang) if lang is not None else None
+        if forms is None:
+            forms = self._forms
+        return "".join(map(forms.__getitem__, words))
 
     def _form(self, word: str) -> str:
         return self._codes.get(self._lem.lemma(word), self._gap)
@@ -142,9 +227,9 @@ class Matcher:
     def size(self) -> int:
         return len(self._keys)
 
-    def scan_text(self, text: str) -> list[Hit]:
+    def scan_text(self, text: str, lang: str | None = None) -> list[Hit]:
         words, starts, ends = tokenize(text)
-        return self.scan(words, self.stream(words), starts, ends)
+        return self.scan(words, self.stream(words, lang), starts, ends)
 
     def scan(self, words: list[str], stream: str, starts: list[int], ends: list[int]) -> list[Hit]:
         """All hits in a tokenised field, overlaps resolved per group, in text order;
@@ -161,6 +246,28 @@ class Matcher:
         if not stream:
             return []
         return _scan(self._automaton, self._width, words, stream, starts, ends)
+
+
+class _LocalForms:
+    """word -> code in texts of one stem-ruled language (see :meth:`Matcher.stream`)."""
+
+    def __init__(self, matcher: Matcher, rule: StemRule, stems: dict[str, str]) -> None:
+        self._matcher = matcher
+        self._rule = rule
+        self._stems = stems  # stem -> its tagged lemma ("~мыс")
+        self._shortest = max(1, min((len(s) for s in stems), default=1))
+
+    def __call__(self, word: str) -> str:
+        rule = self._rule
+        folded = rule.fold(word)
+        stems = self._stems
+        for k in range(len(folded), self._shortest - 1, -1):
+            tagged = stems.get(folded[:k])
+            if tagged is not None and rule.rest_ok(folded[k:], short=k < rule.min_stem):
+                code = self._matcher._codes.get(tagged)
+                if code is not None:
+                    return code
+        return self._matcher._form(word)
 
 
 # Codes are written in base _BASE, one character per digit; digit i of every code comes

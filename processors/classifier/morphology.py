@@ -41,14 +41,20 @@ def stem_en(word: str) -> str:
     """A light English suffix stripper: plurals, -ed, -ing, possessive, final -e.
 
     >>> [stem_en(w) for w in ["mines", "mining", "mined", "banned", "bans", "prices", "refineries", "China's"]]
-    ['min', 'min', 'min', 'ban', 'ban', 'pric', 'refinery', 'china']
+    ['mine', 'mine', 'mine', 'ban', 'ban', 'pric', 'refinery', 'china']
+    >>> [stem_en(w) for w in ["agreed", "delays", "buys", "supplied", "news", "min"]]
+    ['agree', 'delay', 'buy', 'supply', 'news', 'min']
+
+    A stem of three letters shaped consonant-vowel-consonant that lost an ending keeps
+    its -e ("mining", "mined" -> "mine", as "mine" itself): else it would be the word
+    "min" (minutes, minimum) or "rat", "us".
     """
     w = word.lower().translate(_APOSTROPHES)
     if w.endswith("'s"):
         w = w[:-2]
     elif w.endswith("'"):
         w = w[:-1]
-    if len(w) <= 3 or not w.isalpha():
+    if len(w) <= 3 or not w.isalpha() or w in _NO_PLURAL:
         return w
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
@@ -56,15 +62,38 @@ def stem_en(word: str) -> str:
         w = w[:-2]
     elif w.endswith(("ches", "shes", "xes", "zzes")):
         w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")):
-        w = w[:-1]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and not (w.endswith("ys") and w[-3] not in _VOWELS):
+        w = w[:-1]  # "delays", "buys" lose their -s too (a vowel before the y)
+    ending = w  # the word without its plural -s
+    undoubled = False
     if len(w) > 5 and w.endswith("ing") and any(c in _VOWELS for c in w[:-3]):
-        w = _undouble(w[:-3])
+        stem = w[:-3]
+        w = _undouble(stem)
+        undoubled = w != stem
+    elif len(w) > 4 and w.endswith("ied"):
+        w = w[:-3] + "y"  # "supplied" -> "supply", like "supplies"
     elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed") and any(c in _VOWELS for c in w[:-2]):
-        w = _undouble(w[:-2])
+        stem = w[:-2]
+        w = _undouble(stem)
+        undoubled = w != stem
+    if len(w) > 5 and w.endswith("eed"):
+        w = w[:-1]  # "agreed", "exceeded" -> "agree", "excee": as "agree", "exceed" themselves
     if len(w) > 3 and w.endswith("e") and not w.endswith(("ee", "ie")):
         w = w[:-1]
+    if len(w) == 3 and w != ending and not undoubled and _cvc(w):
+        w += "e"
     return w
+
+
+# Words that end in -s without being plurals (a stripped "news" would be "new").
+_NO_PLURAL = frozenset(
+    "news series species always perhaps whereas headquarters lens alias atlas canvas bias chaos "
+    "thus yes gas its his this".split()
+)
+
+
+def _cvc(w: str) -> bool:
+    return w[0] not in _VOWELS and w[1] in _VOWELS and w[2] not in _VOWELS and w[2] not in "wxy"
 
 
 def _undouble(w: str) -> str:

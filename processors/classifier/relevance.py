@@ -13,6 +13,16 @@
       also fire on a passenger terminal or an airline's flights, and SIGNALS.md counts
       only the trade and transport routes that carry minerals, energy and metals.
 
+Routes alone do not carry a story about other goods: when the title or lead names
+farm or consumer goods (the ``goods`` vocabulary: grain, fruit, textiles, tourism...) and
+the item names no commodity and no minerals word, (3) does not apply. SIGNALS.md:
+"Central Asian grain, textiles or tourism do not [count]", however they travel.
+
+A title about culture (the ``culture`` vocabulary: festival, film, album, exhibition...)
+reports culture: the "discovery" of a talent, a gold miner as a film's hero. Such an
+item is relevant only when its title also reports a measure, a deal, money, a halt, a
+price move or a policy (a cue of one of those types in the title).
+
 Supply content must stand near the thing it qualifies (same sentence, or the title),
 which is what keeps out a band called Rare Earth, a lab result on a magnet, or a
 Kazakh wrestler's gold medal story that happens to mention an export elsewhere.
@@ -53,7 +63,14 @@ def _supported(fa: FieldAnalysis, sentence: int, kinds: frozenset[str]) -> bool:
 _SUPPLY = frozenset({"supply", "cue"})
 
 
-def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Relevance:
+# Types whose cue in a title outweighs a cultural frame ("festival", "film"): the news is
+# the measure or the deal, not the show.
+_NEWS_OVER_CULTURE = frozenset({"export_control", "sanctions", "investment", "trade_deal", "disruption", "price", "policy"})
+
+
+def decide(
+    fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str], title_types: set[str] | None = None
+) -> Relevance:
     a_hit: tuple[str, Hit] | None = None
     ca_hit: tuple[str, Hit] | None = None
     commodity_supported = False
@@ -61,6 +78,8 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
     routes = False  # a route, transit or enforcement word beside a Central Asian country
     a_lead = ca_lead = False
     talks = False
+    goods = False  # farm or consumer goods named in the title or lead
+    any_commodity = False
     commodities, central_asia = gaz.commodities, gaz.central_asia
     for fa in fields:
         body = fa.name == "body"
@@ -68,6 +87,7 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
         for hit, sentence in zip(fa.entities, fa.entity_sentences):
             kind, concept = hit.term.kind, hit.term.concept
             if kind == "commodity":
+                any_commodity = True
                 supported = _supported(fa, sentence, _SUPPLY)
                 commodity_supported = commodity_supported or supported
                 info = commodities.get(concept)
@@ -88,15 +108,22 @@ def decide(fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str]) -> Rele
                 fa.name == "title" or not ca_sentences.isdisjoint(route_sentences)
             )
         talks = talks or (fa.name == "title" and fa.has_kind("talks"))
+        if not goods and fa.has_kind("goods"):
+            goods = not body or min(fa.of_kind("goods")[1]) < LEAD_SENTENCES
     result = Relevance(relevant=False)
     if a_hit is not None:
         result.scope.append("A")
         result.because["A"] = a_hit
+    other_goods = goods and not any_commodity and not minerals
     if ca_hit is not None and (
-        commodity_supported or minerals or routes or "sanctions" in types
+        commodity_supported or minerals or (routes and not other_goods) or "sanctions" in types
     ):
         result.scope.append("B")
         result.because["B"] = ca_hit
+    if result.scope and fields and fields[0].name == "title" and fields[0].has_kind("culture"):
+        if not (title_types or set()) & _NEWS_OVER_CULTURE:
+            result.scope = []
+            result.because = {}
     result.relevant = bool(result.scope)
     result.passing = result.relevant and not (
         ("A" in result.scope and a_lead) or ("B" in result.scope and ca_lead)

@@ -121,12 +121,15 @@ def _entry_lang(entry: Mapping[str, Any]) -> str | None:
 
 
 def default_language_detector() -> Callable[[str], str | None]:
-    """processors.classifier.detect_language when that package is present, else no detection."""
+    """oreradar.language.detect_language (the classifier's own, without loading the
+    classifier); no detection when its model cannot be loaded."""
     try:
-        from processors.classifier import detect_language  # type: ignore[attr-defined]
-    except Exception:  # absent or broken: the feed's declared language still applies
+        from oreradar.language import detect_language
+
+        detect_language("warm")  # loads the model now, or fails here rather than per entry
+    except Exception:  # broken install: the feed's declared language still applies
         return lambda text: None
-    return detect_language  # type: ignore[no-any-return]
+    return detect_language
 
 
 def normalise_entry(

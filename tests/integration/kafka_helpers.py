@@ -14,7 +14,10 @@ from typing import Any
 from oreradar.kafka_admin import kafka_client_config, producer_config
 from oreradar.settings import Settings
 
-__all__ = ["free_port", "consume_topic", "send_raw", "settings_env", "start_oreradar"]
+__all__ = [
+    "free_port", "consume_topic", "send_raw", "settings_env", "start_oreradar", "keys_on", "scrape", "stop_process",
+    "start_module", "free_port_block", "count_keys", "group_members", "wait_for_members",
+]
 
 
 def free_port() -> int:
@@ -65,6 +68,7 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
         ORERADAR_CONSUMER_GROUP=settings.consumer_group,
         ORERADAR_PARTITIONS=str(settings.partitions),
         ORERADAR_METRICS_PORT="0",
+        ORERADAR_SESSION_TIMEOUT=str(settings.session_timeout),
     )
     if settings.kafka_bootstrap:
         env["ORERADAR_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
@@ -77,3 +81,117 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
 def start_oreradar(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log = log_path.open("wb")
     return subprocess.Popen([sys.executable, "-m", "oreradar", *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def keys_on(settings: Settings, topic: str, wanted: set[str], *, timeout: float = 120.0) -> dict[str, Any]:
+    """The first record of each wanted key on ``topic`` (from the beginning); returns what came in time."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        topic, auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_bytes=32 * 1024 * 1024,
+        **kafka_client_config(settings),
+    )
+    found: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not wanted.issubset(found):
+            for batch in consumer.poll(timeout_ms=500).values():
+                for record in batch:
+                    key = record.key.decode("utf-8", "replace") if record.key else ""
+                    if key in wanted:
+                        found.setdefault(key, record)
+    finally:
+        consumer.close()
+    return found
+
+
+def scrape(port: int, timeout: float = 10.0) -> str:
+    """The /metrics text of a process (empty when it does not answer in time)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as resp:
+                return resp.read().decode()
+        except OSError:
+            time.sleep(0.3)
+    return ""
+
+
+def stop_process(proc: subprocess.Popen[bytes], sig: int = 15, timeout: float = 30.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def start_module(module: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    log = log_path.open("wb")
+    return subprocess.Popen([sys.executable, "-m", module], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def free_port_block(size: int) -> int:
+    """A base port with ``size`` consecutive free ports (a local cluster needs 2 per node)."""
+    import random
+
+    for _ in range(200):
+        base = random.randrange(20000, 60000 - size)
+        socks: list[socket.socket] = []
+        try:
+            for port in range(base, base + size):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError(f"no block of {size} free ports")
+
+
+def count_keys(settings: Settings, topic: str, prefix: str, at_least: int, *, timeout: float = 120.0) -> int:
+    """Wait until ``topic`` holds ``at_least`` distinct keys starting with ``prefix``; return how many."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(topic, auto_offset_reset="earliest", enable_auto_commit=False,
+                             **kafka_client_config(settings))
+    seen: set[bytes] = set()
+    wanted = prefix.encode()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and len(seen) < at_least:
+            for batch in consumer.poll(timeout_ms=300).values():
+                seen.update(r.key for r in batch if r.key and r.key.startswith(wanted))
+    finally:
+        consumer.close()
+    return len(seen)
+
+
+def group_members(settings: Settings, group: str) -> int:
+    """Members of a consumer group right now (0 when it does not exist)."""
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(**kafka_client_config(settings))
+    try:
+        described = admin.describe_groups([group])
+        info = described.get(group) or {}
+        return len(info.get("members") or [])
+    except Exception:
+        return 0
+    finally:
+        admin.close()
+
+
+def wait_for_members(settings: Settings, group: str, count: int, *, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if group_members(settings, group) == count:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"group {group} never had {count} members")

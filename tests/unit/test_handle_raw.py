@@ -68,3 +68,20 @@ def test_classifier_failures_cost_one_item_not_the_worker() -> None:
     crashed = handle_raw(raw(id="7", title="t"), crashing)
     assert refused.dead is not None and "refused item 6" in refused.dead.reason
     assert crashed.dead is not None and "ZeroDivisionError" in crashed.dead.reason and crashed.dead.item_id == "7"
+    assert (refused.drop_reason, crashed.drop_reason) == ("classifier_refused", "classifier_error")
+    assert handle_raw(b"nope", fake_classify).drop_reason == "invalid_record"
+
+
+def test_a_crash_inside_the_real_classifier_reaches_handle_raw(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The classifier no longer turns its own bug into a "not relevant" decision."""
+    from processors.classifier import Classifier
+
+    clf = Classifier.load()
+
+    def broken(*args: object, **kwargs: object) -> Signal:
+        raise KeyError("gazetteer entry")
+
+    monkeypatch.setattr(clf, "_decide", broken)
+    out = handle_raw(raw(id="8", title="China bans gallium exports"), clf.classify)
+    assert out.signal is None and out.dead is not None and out.drop_reason == "classifier_error"
+    assert "KeyError" in out.dead.reason and out.dead.item_id == "8"

@@ -60,3 +60,22 @@ def test_feed_sink_returns_only_the_ids_that_did_not_make_it() -> None:
         sink.add(item)
     assert sink.flush() == {batch[0].id}
     assert sink.flush() == set()
+
+
+def test_an_item_the_producer_refuses_at_once_is_a_failure_not_a_crash() -> None:
+    class RefusingProducer:
+        def send(self, topic: str, value: bytes, key: bytes) -> object:
+            raise ValueError(f"The message is {len(value)} bytes, larger than the maximum request size")
+
+        def flush(self, timeout: float | None = None) -> None:
+            pass
+
+        def close(self, timeout: float | None = None) -> None:
+            pass
+
+    from oreradar.records import NewsItem
+
+    pub = NewsPublisher(RefusingProducer())  # type: ignore[arg-type]
+    pub.publish(NewsItem(id="big", source="t", title="t"))
+    result = pub.flush()
+    assert result.failed == 1 and result.failed_ids == ["big"] and "maximum request size" in result.errors[0]

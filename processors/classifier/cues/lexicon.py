@@ -1,7 +1,7 @@
 """Read ``data/cues.yaml`` (its header documents the format) into the matcher.
 
 Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
-``supply``, ``minerals``, ``routes``, ``background``, ``talks``, ``neutral`` or ``block``.
+``supply``, ``minerals``, ``routes``, ``background``, ``talks``, ``neutral``, ``goods``, ``culture`` or ``block``.
 ``neutral`` phrases count for nothing; being longer, they take the tokens of the cues
 inside them ("holds a stake" is who owns what, not an investment). A pair "A ~ B" registers its two
 parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
@@ -17,13 +17,16 @@ from typing import Any
 
 import yaml
 
+from processors.classifier.datafile import parse_yaml
+
 from oreradar.errors import ConfigError
 from oreradar.records import SIGNAL_TYPES
+from processors.classifier.chinese import traditional_variants
 from processors.classifier.matcher import ENTITY, PART, VOCAB, Hit, Matcher, Term
 
 __all__ = ["CueLexicon", "PairRule", "VOCABULARIES", "INSTITUTION_KINDS"]
 
-VOCABULARIES = ("supply", "minerals", "routes", "background", "talks", "neutral")
+VOCABULARIES = ("supply", "minerals", "routes", "background", "talks", "neutral", "goods", "culture")
 INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
 
 
@@ -67,7 +70,7 @@ class CueLexicon:
         if not path.exists():
             raise ConfigError(f"cue lexicon {path} is missing; restore it or pass data_dir=")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
         settings = data.get("settings") or {}
@@ -109,24 +112,28 @@ class CueLexicon:
                 for lang, phrases in group.items():
                     if lang in ("weight", "unless_with"):
                         continue
-                    lex._add_all(matcher, phrases, Term("cue", type_id, weight, group=VOCAB, unless=unless), path)
+                    lex._add_all(matcher, phrases, Term("cue", type_id, weight, group=VOCAB, unless=unless), path,
+                                 lang=lang)
         for kind in VOCABULARIES:
-            for phrases in (data.get(kind) or {}).values():
-                lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path)
-        for phrases in ((data.get("severity") or {}).get("major") or {}).values():
-            lex._add_all(matcher, phrases, Term("major", "major", 0, group=PART), path)
+            for lang, phrases in (data.get(kind) or {}).items():
+                lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path, lang=lang)
+        for lang, phrases in ((data.get("severity") or {}).get("major") or {}).items():
+            lex._add_all(matcher, phrases, Term("major", "major", 0, group=PART), path, lang=lang)
         for lang, phrases in (data.get("blockers") or {}).items():
             # "case_sensitive": names that block only when capitalised as written
             # ("Cobalt Strike" the tool, not "a cobalt strike" in a drill report)
             lex._add_all(matcher, phrases, Term("block", "block", 0, group=ENTITY), path,
-                         case_sensitive=lang == "case_sensitive")
+                         case_sensitive=lang == "case_sensitive", lang=lang)
         return lex
 
     def _add_all(
-        self, matcher: Matcher, phrases: Any, term: Term, path: Path, *, case_sensitive: bool = False
+        self, matcher: Matcher, phrases: Any, term: Term, path: Path, *, case_sensitive: bool = False,
+        lang: str | None = None,
     ) -> None:
         if not isinstance(phrases, list):
             raise ConfigError(f"{path}: expected a list of terms for {term.kind} {term.concept}, got {phrases!r:.80}")
+        if lang == "zh":  # every Chinese term in the traditional forms of Taipei and Hong Kong too
+            phrases = [v for p in phrases for v in (str(p), *traditional_variants(str(p)))]
         for phrase in phrases:
             phrase = str(phrase)
             if "~" in phrase:
@@ -135,15 +142,17 @@ class CueLexicon:
                 rkey, _ = matcher.key_of(right)
                 if lkey is None or rkey is None:
                     raise ConfigError(f"{path}: pair {phrase!r} needs words on both sides of '~'")
-                matcher.add(left, Term("part", lkey, group=PART))
-                matcher.add(right, Term("part", rkey, group=PART))
+                # a part's concept is its key as written (lemmas); in a stem-ruled language the
+                # part is also registered as stems, under the same concept
+                matcher.add(left, Term("part", lkey, group=PART), lang=lang)
+                matcher.add(right, Term("part", rkey, group=PART), lang=lang)
                 rule = PairRule(term, lkey, rkey)
                 self.pairs.append(rule)
                 self.pairs_by_part.setdefault(lkey, []).append(rule)
                 if rkey != lkey:
                     self.pairs_by_part.setdefault(rkey, []).append(rule)
             else:
-                matcher.add(phrase, term, case_sensitive=case_sensitive)
+                matcher.add(phrase, term, case_sensitive=case_sensitive, lang=lang)
             self.terms += 1
 
     def name_institutions(self, kinds: Mapping[str, str]) -> None:

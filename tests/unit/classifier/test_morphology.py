@@ -61,3 +61,23 @@ def test_stemmer_is_consistent() -> None:
 def test_short_uppercase_alias_needs_its_case(clf) -> None:
     assert "US" in _classify(clf, "The US imposed tariffs.").countries
     assert "US" not in _classify(clf, "Let us see what happens with prices.").countries
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [("agreed", "agree", "agrees", "agreeing"), ("delays", "delay", "delayed", "delaying"), ("buys", "buy", "buying"),
+     ("supplied", "supply", "supplies"), ("exceeded", "exceed", "exceeds")],
+)
+def test_stemmer_folds_inflections_news_uses(forms: tuple[str, ...]) -> None:
+    assert len({stem_en(f) for f in forms}) == 1, {f: stem_en(f) for f in forms}
+
+
+@pytest.mark.parametrize(("word", "other"), [("news", "new"), ("mining", "min"), ("mined", "min"), ("rated", "rat"),
+                                             ("seeds", "see"), ("bans", "bane")])
+def test_stemmer_keeps_apart_what_differs(word: str, other: str) -> None:
+    assert stem_en(word) != stem_en(other)
+
+
+def test_agreed_matches_an_agree_cue(clf) -> None:
+    signal = clf.classify(NewsItem.create(source="t", title="Kazakhstan and a US miner agreed to develop a tungsten deposit"))
+    assert "investment" in signal.signal_types

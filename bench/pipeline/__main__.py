@@ -1,0 +1,3 @@
+from bench.pipeline.run import main
+
+raise SystemExit(main())

@@ -1,0 +1,325 @@
+"""The stream's throughput and latency through a real Apache Kafka, beside the classifier alone.
+
+    python -m bench.pipeline [--items 10000] [--latency-seconds 15] [--rate 200] [--workers 1,2] [--json]
+
+Everything in one run, so the ratio compares like with like on a shared machine:
+
+1. **classifier alone**: items/s of ``Classifier.classify`` in this process on the same
+   items (after a warm-up pass), the baseline;
+2. **sustained, one worker**: the items are published to ``news.raw`` as fast as the
+   producer goes; the rate is items / (last decision on ``news.signals`` − first publish);
+   decision times are the signal records' own timestamps (set by the worker's producer),
+   so the bench's consumer lagging behind costs nothing;
+3. **latency at a fixed load**: items published at ``--rate`` per second for
+   ``--latency-seconds``; p50/p99/max of (signal timestamp − publish time);
+4. the same sustained run with **two workers** in the consumer group.
+
+Without ORERADAR_KAFKA_BOOTSTRAP the bench starts its own local broker (the project's
+script) on a free port with a temporary state folder, and stops it at the end. Workers
+are real ``oreradar worker`` processes. The last line says PASS or FAIL against the
+targets of issue 12: one worker ≥ 1,000 items/s and ≥ 0.5× the classifier alone, p99 <
+250 ms at 200 items/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from bench.classify.run import build_articles
+from oreradar.kafka_admin import ensure_topics, kafka_client_config, producer_config, wait_for_cluster
+from oreradar.local_broker import broker_command
+from oreradar.records import NewsItem
+from oreradar.settings import Settings
+from oreradar.topics import NEWS_RAW, NEWS_SIGNALS
+
+TARGET_ITEMS_PER_S = 1000.0
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 250.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _items(articles: list[NewsItem], n: int, tag: str) -> list[NewsItem]:
+    """``n`` items cycling over the articles, each with an id of its own for this run."""
+    return [articles[i % len(articles)].model_copy(update={"id": f"{tag}-{i}"}) for i in range(n)]
+
+
+class Decisions:
+    """Reads ``news.signals`` from its end in a thread; keeps each id's record timestamp (ms)."""
+
+    def __init__(self, settings: Settings):
+        from kafka import KafkaConsumer, TopicPartition
+
+        self._consumer = KafkaConsumer(enable_auto_commit=False, fetch_max_bytes=64 * 1024 * 1024,
+                                       **kafka_client_config(settings))
+        parts = [TopicPartition(NEWS_SIGNALS, p) for p in sorted(self._consumer.partitions_for_topic(NEWS_SIGNALS) or ())]
+        self._consumer.assign(parts)
+        self._consumer.seek_to_end(*parts)
+        for tp in parts:
+            self._consumer.position(tp)  # resolve "end" now, before anything is published
+        self.seen: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for batch in self._consumer.poll(timeout_ms=200).values():
+                with self._lock:
+                    for record in batch:
+                        key = record.key.decode() if record.key else ""
+                        self.seen.setdefault(key, record.timestamp)
+
+    def wait_for(self, ids: set[str], timeout: float) -> dict[str, int]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if ids.issubset(self.seen.keys()):
+                    return {i: self.seen[i] for i in ids}
+            time.sleep(0.1)
+        with self._lock:
+            return {i: self.seen[i] for i in ids if i in self.seen}
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._consumer.close()
+
+
+def _producer(settings: Settings):  # type: ignore[no-untyped-def]
+    from kafka import KafkaProducer
+
+    return KafkaProducer(**producer_config(settings))
+
+
+def _start_worker(settings: Settings, env: dict[str, str], log_dir: Path, n: int) -> subprocess.Popen[bytes]:
+    log = (log_dir / f"worker-{n}.log").open("wb")
+    return subprocess.Popen([sys.executable, "-m", "oreradar", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(settings: Settings, decisions: Decisions, article: NewsItem, timeout: float = 120.0) -> None:
+    """A worker is ready when an item published now comes out decided."""
+    producer = _producer(settings)
+    probe = article.model_copy(update={"id": f"probe-{uuid.uuid4().hex[:8]}"})
+    producer.send(NEWS_RAW, value=probe.to_json(), key=probe.id.encode()).get(timeout=30)
+    producer.close()
+    if not decisions.wait_for({probe.id}, timeout):
+        raise SystemExit(f"no worker decided a probe item within {timeout:.0f}s; see the worker logs")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def sustained(
+    settings: Settings, decisions: Decisions, items: list[NewsItem], timeout: float, pids: list[int]
+) -> dict[str, float]:
+    producer = _producer(settings)
+    cpu_before = _cpu_seconds(pids)
+    first = time.time()
+    for item in items:
+        producer.send(NEWS_RAW, value=item.to_json(), key=item.id.encode())
+    producer.flush()
+    published = time.time()
+    producer.close()
+    got = decisions.wait_for({i.id for i in items}, timeout)
+    if len(got) < len(items):
+        raise SystemExit(f"only {len(got)} of {len(items)} items were decided within {timeout:.0f}s")
+    last = max(got.values()) / 1000.0
+    cpu = _cpu_seconds(pids) - cpu_before
+    return {
+        "items": len(items),
+        "worker_items_per_cpu_s": len(items) / max(cpu, 1e-9),
+        "publish_items_per_s": len(items) / max(published - first, 1e-9),
+        "items_per_s": len(items) / max(last - first, 1e-9),
+        "seconds": last - first,
+    }
+
+
+def latency(
+    settings: Settings, decisions: Decisions, items: list[NewsItem], rate: float, timeout: float, pids: list[int]
+) -> dict[str, float]:
+    producer = _producer(settings)
+    sent: dict[str, float] = {}
+    cpu_before = _cpu_seconds(pids)
+    start = time.monotonic()
+    for n, item in enumerate(items):
+        due = start + n / rate
+        pause = due - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        sent[item.id] = time.time()
+        producer.send(NEWS_RAW, value=item.to_json(), key=item.id.encode())
+    producer.flush()
+    producer.close()
+    got = decisions.wait_for(set(sent), timeout)
+    if len(got) < len(items):
+        raise SystemExit(f"only {len(got)} of {len(items)} items were decided within {timeout:.0f}s")
+    # The share of one core the worker used: near rate/(items per CPU second) when it keeps
+    # up; when it falls behind with a share well below 1, other processes had the CPU.
+    cpu_share = (_cpu_seconds(pids) - cpu_before) / max(time.monotonic() - start, 1e-9)
+    lat = sorted(max(0.0, got[i] - sent[i] * 1000.0) for i in sent)
+    return {
+        "worker_cpu_share": cpu_share,
+        "items": len(items),
+        "rate": rate,
+        "p50_ms": lat[len(lat) // 2],
+        "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+        "max_ms": lat[-1],
+    }
+
+
+def classifier_alone(items: list[NewsItem]) -> tuple[float, float]:
+    """Items/s and items per CPU second of Classifier.classify in this process."""
+    from processors.classifier import Classifier
+
+    clf = Classifier.default()
+    for item in items[:400]:
+        clf.classify(item)  # warm-up: the lemma cache holds the vocabulary
+    started, cpu = time.perf_counter(), time.process_time()
+    for item in items:
+        clf.classify(item)
+    return len(items) / (time.perf_counter() - started), len(items) / (time.process_time() - cpu)
+
+
+def verdict(worker_rate: float, ratio: float, p99: float) -> tuple[bool, str]:
+    checks = [
+        (worker_rate >= TARGET_ITEMS_PER_S, f"one worker {worker_rate:,.0f} items/s (target >= {TARGET_ITEMS_PER_S:,.0f})"),
+        (ratio >= TARGET_RATIO, f"{ratio:.2f}x the classifier alone (target >= {TARGET_RATIO})"),
+        (p99 < TARGET_P99_MS, f"p99 {p99:.0f} ms at the fixed load (target < {TARGET_P99_MS:.0f})"),
+    ]
+    ok = all(passed for passed, _ in checks)
+    return ok, ("PASS" if ok else "FAIL") + "  " + "; ".join(text for _, text in checks)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=10000, help="items of each sustained run (default 10000)")
+    parser.add_argument("--rate", type=float, default=200.0, help="offered load of the latency run, items/s (default 200)")
+    parser.add_argument("--latency-seconds", type=float, default=15.0, help="length of the latency run (default 15)")
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated (default 1,2)")
+    parser.add_argument("--partitions", type=int, default=6, help="partitions of the topics (default 6)")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the worker logs and print where")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    counts = [int(c) for c in args.workers.split(",") if c.strip()]
+
+    state = Path(tempfile.mkdtemp(prefix="oreradar-bench-"))
+    own_broker = not os.environ.get("ORERADAR_KAFKA_BOOTSTRAP")
+    tag = uuid.uuid4().hex[:8]
+    settings = Settings.load(
+        state_dir=state, partitions=args.partitions, consumer_group=f"bench-{tag}", metrics_port=0,
+        **({"broker_port": _free_port()} if own_broker else {}),
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORERADAR_")}
+    env.update(
+        ORERADAR_BROKER_PORT=str(settings.broker_port), ORERADAR_STATE_DIR=str(state),
+        ORERADAR_CONSUMER_GROUP=settings.consumer_group, ORERADAR_PARTITIONS=str(args.partitions),
+        ORERADAR_METRICS_PORT="0", ORERADAR_LOG_LEVEL="WARNING",
+    )
+    if settings.kafka_bootstrap:
+        env["ORERADAR_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
+    procs: list[subprocess.Popen[bytes]] = []
+    figures: dict[str, object] = {"items": args.items}
+    try:
+        if own_broker:
+            broker_command(settings, "start")
+        wait_for_cluster(settings, timeout=90)
+        ensure_topics(settings)
+        articles = build_articles(400)
+        alone_rate, alone_cpu = classifier_alone(_items(articles, args.items, "alone"))
+        figures["classifier_alone_items_per_s"] = alone_rate
+        figures["classifier_alone_items_per_cpu_s"] = alone_cpu
+        decisions = Decisions(settings)
+        runs: dict[str, dict[str, float]] = {}
+        for count in counts:
+            while len(procs) < count:
+                procs.append(_start_worker(settings, env, state, len(procs) + 1))
+            _wait_ready(settings, decisions, articles[0])
+            time.sleep(3 if count > 1 else 0)  # the group settles after the last join
+            _wait_ready(settings, decisions, articles[0])
+            runs[f"sustained_{count}_workers"] = sustained(
+                settings, decisions, _items(articles, args.items, f"{tag}-s{count}"), timeout=600,
+                pids=[p.pid for p in procs],
+            )
+            if count == counts[0]:
+                n = int(args.rate * args.latency_seconds)
+                runs[f"latency_{count}_workers"] = latency(
+                    settings, decisions, _items(articles, n, f"{tag}-l{count}"), args.rate, timeout=120,
+                    pids=[p.pid for p in procs],
+                )
+        decisions.close()
+        figures.update(runs)
+    finally:
+        _stop(procs)
+        if own_broker:
+            broker_command(settings, "stop", check=False)
+        if args.keep_logs:
+            print(f"worker logs and broker data in {state}", file=sys.stderr)
+        else:
+            shutil.rmtree(state, ignore_errors=True)
+
+    alone = float(figures["classifier_alone_items_per_s"])  # type: ignore[arg-type]
+    one = runs[f"sustained_{counts[0]}_workers"]["items_per_s"]
+    lat = runs[f"latency_{counts[0]}_workers"]
+    ratio = one / alone
+    cpu_ratio = runs[f"sustained_{counts[0]}_workers"]["worker_items_per_cpu_s"] / alone_cpu
+    passed, line = verdict(one, ratio, lat["p99_ms"])
+    figures.update(ratio_worker_over_classifier=ratio, cpu_ratio_worker_over_classifier=cpu_ratio, passed=passed)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    print(f"classifier alone    {alone:,.0f} items/s (in-process, same items, {args.items} of them); "
+          f"{alone_cpu:,.0f} per CPU second")
+    for count in counts:
+        run = runs[f"sustained_{count}_workers"]
+        print(f"{count} worker(s)         {run['items_per_s']:,.0f} items/s sustained, publish to last decision "
+              f"({run['items']} items in {run['seconds']:.1f} s; producer alone {run['publish_items_per_s']:,.0f}/s); "
+              f"{run['worker_items_per_cpu_s']:,.0f} items per worker CPU second")
+    print(f"ratio               {ratio:.2f}x the classifier alone (one worker); per CPU second {cpu_ratio:.2f}x")
+    print(f"latency             p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, max {lat['max_ms']:.0f} ms "
+          f"at {lat['rate']:.0f} items/s ({lat['items']} items, one worker, "
+          f"{lat['worker_cpu_share']:.0%} of a core used)")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,311 @@
+"""Scale-out against a real 3-node KRaft cluster on this machine, started by the project's
+own script (`oreradar broker start --nodes 3`): two workers share news.raw and one of them
+dies (SIGTERM, then SIGKILL), or a broker node dies; every item is still decided.
+
+The cluster is started once for this module, on six free consecutive ports and in its own
+state folder (it never meets the session's single broker or a developer's own).
+Items are checked by id on news.signals: at-least-once may decide an item twice, never
+zero times. Tests run in file order and share one worker group; the SIGKILL test comes last
+because the killed member stays in the group until its session times out.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from oreradar.kafka_admin import _admin, ensure_topics, wait_for_cluster
+from oreradar.local_broker import broker_command
+from oreradar.records import NewsItem
+from oreradar.settings import PACKAGE_ROOT, Settings
+from oreradar.topics import NEWS_RAW, NEWS_SIGNALS
+from tests.integration.kafka_helpers import free_port_block, settings_env, start_oreradar, stop_process
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+NODES = 3
+CORPUS = PACKAGE_ROOT / "seeds" / "labelled" / "corpus_en.jsonl"
+GROUP_PREFIX = "itc"
+WORKER_GROUP = f"{GROUP_PREFIX}-worker"
+DECIDE_TIMEOUT = 300.0  # generous: after a SIGKILL the group first waits out the dead member's session
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    settings = Settings(
+        kafka_bootstrap=None,
+        broker_port=free_port_block(2 * NODES),
+        broker_nodes=NODES,
+        state_dir=tmp_path_factory.mktemp("oreradar-cluster"),
+        partitions=6,
+        broker_heap="256m",
+        consumer_group=GROUP_PREFIX,
+        metrics_port=0,
+        session_timeout=10.0,  # a SIGKILLed worker's partitions move after 10 s, not the default 30
+    )
+    try:
+        broker_command(settings, "start", nodes=NODES)
+        wait_for_cluster(settings, timeout=120)
+        ensure_topics(settings)
+        yield settings
+    finally:
+        broker_command(settings, "stop", check=False)
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    for log in sorted(tmp_path.glob("*.log")):
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-12:])
+        print(f"--- {log.name} (tail)\n{tail}")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def write_items(path: Path, count: int, tag: str) -> list[str]:
+    """``count`` distinct NewsItems (the English labelled corpus, cycled, titles tagged) as JSONL."""
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ids: list[str] = []
+    with path.open("wb") as out:
+        for i in range(count):
+            row = rows[i % len(rows)]
+            item = NewsItem.create(
+                source="cluster-test", title=f"{row['title']} [{tag} {i}]", body=row.get("body", ""), lang="en"
+            )
+            ids.append(item.id)
+            out.write(item.to_json() + b"\n")
+    return ids
+
+
+def replay(settings: Settings, path: Path, log: Path) -> subprocess.Popen[bytes]:
+    return start_oreradar(["replay", "--no-progress", str(path)], settings_env(settings), log)
+
+
+def finish_replay(proc: subprocess.Popen[bytes], log: Path, count: int) -> None:
+    """`oreradar replay` published every item and says so: exit 0, none failed."""
+    proc.wait(timeout=180)
+    out = log.read_text(errors="replace")
+    assert proc.returncode == 0, f"replay failed (exit {proc.returncode}):\n{out[-2000:]}"
+    assert f"replay: published {count}, skipped 0, failed 0" in out
+
+
+def decided(settings: Settings, ids: set[str], *, at_least: int | None = None, timeout: float = DECIDE_TIMEOUT) -> set[str]:
+    """The ids of ``ids`` with a decision on news.signals, read from the beginning; returns as
+    soon as ``at_least`` (default: all) are there, or at the timeout with what came."""
+    from kafka import KafkaConsumer
+
+    from oreradar.kafka_admin import kafka_client_config
+
+    want = len(ids) if at_least is None else at_least
+    consumer = KafkaConsumer(
+        NEWS_SIGNALS, auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_bytes=32 * 1024 * 1024,
+        **kafka_client_config(settings),
+    )
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and len(seen) < want:
+            for batch in consumer.poll(timeout_ms=500).values():
+                seen.update(key for r in batch if r.key and (key := r.key.decode()) in ids)
+    finally:
+        consumer.close()
+    return seen
+
+
+def raw_assignment(settings: Settings) -> list[set[int]]:
+    """The news.raw partitions of each member of the worker group (empty list: no group yet)."""
+    from kafka.errors import KafkaError
+
+    admin = _admin(settings)
+    try:
+        group = admin.describe_groups([WORKER_GROUP])[WORKER_GROUP]
+    except KafkaError:
+        return []  # no coordinator for a group that never met yet
+    finally:
+        admin.close()
+    if group.get("error") or group.get("group_state") != "Stable":
+        return []
+    shares: list[set[int]] = []
+    for member in group["members"]:
+        assignment = member.get("member_assignment") or {}
+        parts = {p for a in assignment.get("assigned_partitions", []) if a["topic"] == NEWS_RAW for p in a["partitions"]}
+        shares.append(parts)
+    return shares
+
+
+def wait_for_assignment(settings: Settings, members: int, timeout: float = DECIDE_TIMEOUT) -> list[set[int]]:
+    """Wait until the worker group is stable with ``members`` members that split news.raw between them."""
+    deadline = time.monotonic() + timeout
+    shares: list[set[int]] = []
+    while time.monotonic() < deadline:
+        shares = raw_assignment(settings)
+        if len(shares) == members and all(shares) and set().union(*shares) == set(range(settings.partitions)):
+            return shares
+        time.sleep(1)
+    raise AssertionError(f"the worker group never settled on {members} member(s) sharing news.raw: {shares}")
+
+
+def java_string_hash(text: str) -> int:
+    h = 0
+    for ch in text:
+        h = (31 * h + ord(ch)) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def coordinator_node(settings: Settings, group: str) -> int:
+    """The broker that coordinates ``group``: the leader of its __consumer_offsets partition
+    (Kafka's own rule: abs(group.hashCode) % partitions; broker.sh makes 6 of them)."""
+    admin = _admin(settings)
+    try:
+        (offsets,) = admin.describe_topics(["__consumer_offsets"])
+    finally:
+        admin.close()
+    partition = (java_string_hash(group) & 0x7FFFFFFF) % len(offsets["partitions"])
+    return next(p["leader_id"] for p in offsets["partitions"] if p["partition_index"] == partition)
+
+
+class Phases:
+    """Prints where a test's time goes (seconds since it began), for the -s output."""
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        print(f"[{time.monotonic() - self.began:6.1f}s] {name}")
+
+
+def start_workers(settings: Settings, logs: Path, count: int) -> list[subprocess.Popen[bytes]]:
+    return [start_oreradar(["worker"], settings_env(settings), logs / f"worker{i + 1}.log") for i in range(count)]
+
+
+def two_workers_lose_one(settings: Settings, logs: Path, sig: int) -> None:
+    """Two workers share news.raw; the first half of the items is replayed, one worker gets
+    ``sig`` while they work on it, the second half follows: every item is decided."""
+    tag = uuid.uuid4().hex[:8]
+    first = write_items(logs / "first.jsonl", 1000, f"{tag}-a")
+    second = write_items(logs / "second.jsonl", 1000, f"{tag}-b")
+    workers = start_workers(settings, logs, 2)
+    phase = Phases()
+    try:
+        shares = wait_for_assignment(settings, members=2)
+        phase(f"two workers share news.raw: {shares}")
+        assert len(shares) == 2 and not shares[0] & shares[1], f"two workers should split news.raw: {shares}"
+
+        proc = replay(settings, logs / "first.jsonl", logs / "replay-first.log")
+        early = decided(settings, set(first), at_least=100)
+        assert len(early) >= 100, "the workers did not start deciding"
+        workers[0].send_signal(sig)
+        phase(f"{len(early)} decided; worker 1 sent signal {sig}")
+        finish_replay(proc, logs / "replay-first.log", len(first))
+        proc = replay(settings, logs / "second.jsonl", logs / "replay-second.log")
+        finish_replay(proc, logs / "replay-second.log", len(second))
+        phase("both halves published")
+
+        everything = set(first) | set(second)
+        missing = everything - decided(settings, everything)
+        assert not missing, f"{len(missing)} of {len(everything)} items never decided, e.g. {sorted(missing)[:5]}"
+        phase("every item decided")
+        workers[0].wait(timeout=60)
+        phase(f"worker 1 exited with {workers[0].returncode}")
+        # The survivor holds every partition of news.raw now.
+        assert wait_for_assignment(settings, members=1) == [set(range(settings.partitions))]
+    finally:
+        for worker in workers:
+            stop_process(worker)
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_topics_are_replicated_on_every_node(cluster: Settings) -> None:
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    assert cluster.bootstrap.count(",") == NODES - 1, "the bootstrap lists every node"
+    admin = _admin(cluster)
+    try:
+        assert len(admin.describe_cluster()["brokers"]) == NODES
+        # Each node learns new topics from the controller on its own time: the node this
+        # client asks may not have caught up with the one that confirmed the creation.
+        admin.wait_for_topics([NEWS_RAW, NEWS_SIGNALS], timeout_ms=30000)
+        for topic in admin.describe_topics([NEWS_RAW, NEWS_SIGNALS]):
+            assert len(topic["partitions"]) == cluster.partitions
+            assert all(sorted(p["replica_nodes"]) == [1, 2, 3] for p in topic["partitions"])
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, NEWS_RAW)])
+        assert configs["topic"][NEWS_RAW]["min.insync.replicas"]["value"] == "2"
+    finally:
+        admin.close()
+    status = subprocess.run(
+        [sys.executable, "-m", "oreradar", "broker", "status"], env=settings_env(cluster), capture_output=True, text=True
+    )
+    assert status.returncode == 0
+    assert all(f"node {n}: running" in status.stderr for n in range(1, NODES + 1)), status.stderr
+
+
+def test_a_worker_stopped_by_sigterm_hands_its_partitions_over(cluster: Settings, logs: Path) -> None:
+    two_workers_lose_one(cluster, logs, signal.SIGTERM)
+
+
+def test_a_broker_node_killed_mid_replay_loses_nothing(cluster: Settings, logs: Path) -> None:
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    tag = uuid.uuid4().hex[:8]
+    first = write_items(logs / "first.jsonl", 2000, f"{tag}-a")
+    second = write_items(logs / "second.jsonl", 1000, f"{tag}-b")
+    workers = start_workers(cluster, logs, 2)
+    phase = Phases()
+    try:
+        wait_for_assignment(cluster, members=2)
+        phase("two workers share news.raw")
+        # Faust created its own topics with the cluster's replication too.
+        admin = _admin(cluster)
+        try:
+            leader_topic = next(t for t in admin.list_topics() if t.startswith(f"{WORKER_GROUP}-__assignor"))
+            (described,) = admin.describe_topics([leader_topic])
+            assert all(len(p["replica_nodes"]) == NODES for p in described["partitions"])
+            configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, leader_topic)])
+            assert configs["topic"][leader_topic]["min.insync.replicas"]["value"] == "2"
+        finally:
+            admin.close()
+
+        # The hardest node to lose: the one coordinating the worker group.
+        victim = coordinator_node(cluster, WORKER_GROUP)
+        pid = int((cluster.state_dir / "kafka" / f"node{victim}" / "broker.pid").read_text())
+        proc = replay(cluster, logs / "first.jsonl", logs / "replay-first.log")
+        early = decided(cluster, set(first), at_least=100)
+        assert len(early) >= 100, "the workers did not start deciding"
+        subprocess.run(["kill", "-KILL", str(pid)], check=True)
+        phase(f"{len(early)} decided; node {victim} (coordinator of {WORKER_GROUP}) SIGKILLed")
+        finish_replay(proc, logs / "replay-first.log", len(first))
+        # A new producer bootstraps from the nodes that are left.
+        proc = replay(cluster, logs / "second.jsonl", logs / "replay-second.log")
+        finish_replay(proc, logs / "replay-second.log", len(second))
+        phase("both halves published")
+
+        everything = set(first) | set(second)
+        missing = everything - decided(cluster, everything)
+        assert not missing, f"{len(missing)} of {len(everything)} items never decided, e.g. {sorted(missing)[:5]}"
+        phase("every item decided")
+        assert all(worker.poll() is None for worker in workers), "a worker died with the broker node"
+    finally:
+        for worker in workers:
+            stop_process(worker)
+    # The node comes back with `oreradar broker start --node N` and rejoins.
+    env = settings_env(cluster)
+    started = subprocess.run([sys.executable, "-m", "oreradar", "broker", "start", "--node", str(victim)], env=env)
+    assert started.returncode == 0
+    status = subprocess.run([sys.executable, "-m", "oreradar", "broker", "status"], env=env)
+    assert status.returncode == 0
+    phase(f"node {victim} back")
+
+
+def test_a_worker_killed_by_sigkill_loses_nothing(cluster: Settings, logs: Path) -> None:
+    two_workers_lose_one(cluster, logs, signal.SIGKILL)
