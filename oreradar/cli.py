@@ -102,7 +102,9 @@ def broker_status() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-progress", is_flag=True, help="no progress bar (logs only)")
-def replay(paths: tuple[Path, ...], no_progress: bool) -> None:
+@click.option("--golden", is_flag=True, help="PATHS are golden alert files: replay each in its own namespace "
+              "with its own worker and print every difference from the expected alerts (exit 1 on any)")
+def replay(paths: tuple[Path, ...], no_progress: bool, golden: bool) -> None:
     """Publish seed .txt articles, NewsItem .jsonl files and folders of them to news.raw.
 
     A .txt file is one article (title = first line, body = the rest); a .jsonl file has
@@ -112,6 +114,10 @@ def replay(paths: tuple[Path, ...], no_progress: bool) -> None:
     from producers.replay_cli import replay_paths
 
     settings = _settings()
+    if golden:
+        from producers.golden_cli import golden_command
+
+        sys.exit(golden_command(settings, list(paths)))
     ensure_topics(settings)
     summary = replay_paths(settings, list(paths), progress=not no_progress)
     click.echo(summary.line())
@@ -177,12 +183,20 @@ def _read_stdin():  # type: ignore[no-untyped-def]
 @cli.command("eval")
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
-def eval_(corpus: tuple[Path, ...], as_json: bool) -> None:
+@click.option("--stories", "stories_", is_flag=True, help="score story assignment instead (default corpus: seeds/stories)")
+def eval_(corpus: tuple[Path, ...], as_json: bool, stories_: bool) -> None:
     """Precision, recall and F1 per label against a labelled corpus (JSONL with `gold`).
 
     CORPUS is one or more .jsonl files or folders (default: seeds/labelled). The figures
-    follow for each language (and script: uz-latn/uz-cyrl, zh-hans/zh-hant).
+    follow for each language (and script: uz-latn/uz-cyrl, zh-hans/zh-hant). With
+    --stories: pairwise precision/recall/F1 of story assignment against lines with
+    `event` and `family`, same-language and cross-language pairs apart.
     """
+    if stories_:
+        from processors.stories_cli import eval_stories
+
+        eval_stories(list(corpus) or [SEEDS_DIR / "stories"], as_json=as_json)
+        return
     from rich.console import Console
 
     from oreradar.corpus import load_labelled
@@ -242,6 +256,9 @@ from producers.feeds.cli import feeds  # noqa: E402
 
 cli.add_command(feeds)
 
+from processors.stories_cli import stories  # noqa: E402
+
+cli.add_command(stories)
 # The dispatcher's commands live with the dispatcher (sinks/cli.py).
 from sinks.cli import alerts, silence, subscriptions  # noqa: E402
 

@@ -21,7 +21,7 @@ from rich.markup import escape
 
 from oreradar.errors import BrokerError
 from oreradar.kafka_admin import ensure_topics, kafka_client_config, wait_for_cluster
-from oreradar.records import Alert, Evidence, Signal, parse_alert
+from oreradar.records import Alert, Evidence, Signal, TrendAlert, parse_alert
 from oreradar.settings import SEEDS_DIR, Settings
 from oreradar.topics import ALERTS, NEWS_SIGNALS
 from producers.replay_cli import replay_paths
@@ -94,6 +94,13 @@ def _print_matches(alert: Alert, subs: Subscriptions) -> None:
 def _print_alert(alert: Alert, subs: Subscriptions | None = None) -> None:
     style = {"critical": "bold red", "high": "red", "medium": "yellow"}.get(alert.severity or "", "cyan")
     console.print(f"[{style}]ALERT[/] {escape(summary_line(alert))}")
+    console.print(f"      [dim]story {alert.story_id} revision {alert.revision}:[/] {escape('; '.join(alert.changes))}")
+    for source in alert.sources:
+        how = "first report" if source.join is None else (
+            f"copy of {source.join.joined_to}" if source.join.method == "copy"
+            else f"joined {source.join.joined_to} (score {source.join.score}: "
+                 + ", ".join(source.join.commodities + source.join.organizations + source.join.countries) + ")")
+        console.print(f"      [dim]source:[/] {escape(source.source or source.id)} [{source.lang or '?'}] {escape(how)}")
     if subs is not None:
         _print_matches(alert, subs)
     first_of: dict[tuple[str, str], Evidence] = {}
@@ -189,7 +196,8 @@ def _run_pipeline(settings: Settings, paths: list[Path], timeout: float) -> int:
                     if proc.poll() is not None:
                         console.print(f"[red]{name} exited early (code {proc.returncode}); see {log_dir}/demo-{name}.log[/]")
                         return 1
-        # Alerts may trail their decisions by a moment.
+        # Alerts may trail their decisions by a moment (and reports that join a story raise
+        # an alert only when they add something, so there may be fewer alerts than relevant items).
         relevant = {s.id for s in decided.values() if s.relevant}
         _wait(lambda: _drain_alerts(alerts_watch, replayed, shown, subs) >= len(relevant), timeout=10)
         delivered = _wait(lambda: _dispatcher_caught_up(settings), timeout=30)
@@ -208,7 +216,13 @@ def _drain_alerts(watch: TopicWatcher, ids: set[str], shown: set[str], subs: Sub
     """Print the alerts of this run not shown yet, with the subscriptions each matched; return how many in all."""
     for raw in watch.poll(200):
         alert = parse_alert(raw)
-        if isinstance(alert, Alert) and alert.id in ids and alert.alert_id not in shown:
+        if isinstance(alert, TrendAlert):
+            if alert.alert_id not in shown:
+                shown.add(alert.alert_id)
+                console.print(f"[magenta]TREND[/] {alert.country}/{alert.commodity}/{alert.signal_type}: "
+                              f"{alert.count} reports in the hour from {alert.bucket_start:%Y-%m-%d %H:00}, "
+                              f"baseline {alert.baseline}/h, p={alert.p_value:.1e}, stories {', '.join(alert.story_ids)}")
+        elif alert.id in ids and alert.alert_id not in shown:
             shown.add(alert.alert_id)
             _print_alert(alert, subs)
     return len(shown)

@@ -160,9 +160,12 @@ def cluster_replication(settings: Settings) -> Replication:
     return Replication.for_brokers(count_brokers(settings))
 
 
-def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> list[str]:
+def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS, *, prefixed: bool = True) -> list[str]:
     """Create the missing topics with ORERADAR_PARTITIONS partitions, replicated as
-    :func:`cluster_replication` says; return those created."""
+    :func:`cluster_replication` says; return those created.
+
+    Names get ``ORERADAR_TOPIC_PREFIX``; ``prefixed=False``: the names are final (a Faust
+    app's internal topics, named after the app)."""
     from kafka.admin import NewTopic
     from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
@@ -170,7 +173,8 @@ def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS) -> l
     admin = _admin(settings)
     try:
         existing = set(admin.list_topics())
-        missing = [t for t in topics if t not in existing]
+        names = [settings.topic(t) if prefixed else t for t in topics]
+        missing = [name for name in names if name not in existing]
         for name in missing:
             topic = NewTopic(
                 name, num_partitions=settings.partitions, replication_factor=replication.factor,

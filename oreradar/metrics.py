@@ -33,6 +33,7 @@ __all__ = [
     "DeliveryMetrics",
     "SignalMetrics",
     "initialise_stage",
+    "StoryMetrics",
     "register_build_info",
     "serve_metrics",
     "REGISTRY",
@@ -302,3 +303,31 @@ class DeliveryMetrics:
                 self.deliveries.labels(channel=kind, outcome=outcome)
             self.retries.labels(channel=kind)
             self.pending.labels(channel=kind).set(0)
+# Lead times run from minutes (wire copies) to days (a story crossing languages).
+_LEAD_BUCKETS = (60.0, 300.0, 900.0, 1800.0, 3600.0, 3 * 3600.0, 6 * 3600.0, 12 * 3600.0, 24 * 3600.0,
+                 48 * 3600.0, 72 * 3600.0, 7 * 86400.0)
+
+
+class StoryMetrics:
+    """Metrics of the stories stage (``processors/cluster_stories.py``).
+
+    ``outcome`` is one of processors.stories.OUTCOMES (new_story, revision, copy,
+    no_change, duplicate); ``first_lang``/``later_lang`` are ISO 639 codes (``und`` when
+    unknown), bounded by the languages the feeds carry.
+    """
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY):
+        self.stories = Counter(
+            "oreradar_stories_total", "Relevant reports by what they did to a story", ["outcome"], registry=registry
+        )
+        self.lead_time = Histogram(
+            "oreradar_story_lead_time_seconds",
+            "How long after a story's first report a new outlet carried it, by the first and the later language",
+            ["first_lang", "later_lang"],
+            buckets=_LEAD_BUCKETS,
+            registry=registry,
+        )
+        self.trend_alerts = Counter(
+            "oreradar_trend_alerts_total", "Trend alerts: spikes per (country, commodity, signal type)", registry=registry
+        )
+        self.open = Gauge("oreradar_stories_open", "Stories inside the joining window", registry=registry)

@@ -256,6 +256,12 @@ class Signal(_Record):
     lang: str | None = None
     title: str = ""
     url: str | None = None
+    # Set by the classify stage from the NewsItem, for the stories stage (which never sees
+    # the item): the outlet, when it was published, and the lead (summary or first part of
+    # the body) that near-copy detection and lemma overlap read. Absent on older records.
+    source: str | None = None
+    published: datetime | None = None
+    lead: str | None = None
 
     @field_validator("signal_types")
     @classmethod

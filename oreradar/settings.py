@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
     alert_min_severity: str = Field("low", description="least severity a relevant signal needs to become an alert")
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
+    stories_enabled: bool = Field(True, description="run the stories stage in `oreradar worker` (false: classify only, for measurements)")
+    topic_prefix: str = Field("", description="prefix of every topic name (isolated runs on a shared cluster, e.g. golden replays)")
     prometheus_port: int = Field(9090, ge=1, le=65535, description="port of the Prometheus `oreradar monitor` starts")
     alertmanager_port: int = Field(9093, ge=1, le=65535, description="port of the Alertmanager `oreradar monitor` starts")
     session_timeout: float = Field(
@@ -152,6 +154,10 @@ class Settings(BaseSettings):
     @property
     def alerts_path(self) -> Path:
         return self.alerts_file or self.state_dir / "alerts.jsonl"
+
+    def topic(self, name: str) -> str:
+        """The name of one of oreradar's topics (``oreradar.topics``) in this deployment."""
+        return self.topic_prefix + name
 
     def metrics_port_for(self, command: str) -> int | None:
         """The port this command serves /metrics on, or None when switched off (0)."""

@@ -76,4 +76,5 @@ def build_app(settings: Settings, replication: Replication = NO_REPLICATION) -> 
     def topic(name: str) -> faust.TopicT:
         return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
-    return app, Topics(topic(NEWS_RAW), topic(NEWS_SIGNALS), topic(ALERTS), topic(NEWS_DEADLETTER))
+    names = (settings.topic(name) for name in (NEWS_RAW, NEWS_SIGNALS, ALERTS, NEWS_DEADLETTER))
+    return app, Topics(*(topic(name) for name in names))

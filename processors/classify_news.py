@@ -1,7 +1,7 @@
 """The agent that consumes ``news.raw``: classify every item, send the decision on.
 
-Every decision goes to ``news.signals``; relevant ones that pass the severity floor to
-``alerts``; records that cannot be processed to ``news.deadletter`` with the reason.
+Every decision goes to ``news.signals`` (the stories agent turns relevant ones into
+alerts); records that cannot be processed to ``news.deadletter`` with the reason.
 
 Records are taken in batches (``stream.take_events``): per record, one call of
 :func:`decide_event` (the whole per-item handling: classify, route, count) and one
@@ -56,7 +56,6 @@ def decide_event(
     topics: Topics,
     classify: Callable[[NewsItem], Signal],
     metrics: PipelineMetrics,
-    min_severity: str,
     *,
     signal_metrics: SignalMetrics | None = None,
     latency: LatencyMetrics | None = None,
@@ -65,7 +64,7 @@ def decide_event(
     msg = event.message
     started = time.perf_counter()
     outcome = handle_raw(
-        event.value, classify, min_severity=min_severity,
+        event.value, classify,
         topic=msg.topic, partition=msg.partition, offset=msg.offset, key=event.key,
     )
     metrics.classify_seconds.observe(time.perf_counter() - started)
@@ -83,9 +82,6 @@ def decide_event(
     if latency is not None and msg.timestamp:
         # the record's timestamp on news.raw (set by the producer) → now, decided
         latency.observe(STAGE, time.time() - msg.timestamp)
-    if outcome.alert is not None:
-        out.append(Outgoing(topics.alerts, key, outcome.alert.to_json()))
-        metrics.alerts.labels(severity=outcome.alert.severity).inc()
     return out
 
 
@@ -127,7 +123,6 @@ def register(
     classify: Callable[[NewsItem], Signal],
     metrics: PipelineMetrics,
     *,
-    min_severity: str = "low",
     signal_metrics: SignalMetrics | None = None,
     latency: LatencyMetrics | None = None,
 ) -> Any:
@@ -138,7 +133,7 @@ def register(
             outgoing: list[Outgoing] = []
             for event in events:
                 outgoing.extend(decide_event(
-                    event, topics, classify, metrics, min_severity, signal_metrics=signal_metrics, latency=latency,
+                    event, topics, classify, metrics, signal_metrics=signal_metrics, latency=latency,
                 ))
             await _send_all(outgoing, metrics)
             metrics.last_item.labels(stage=STAGE).set_to_current_time()

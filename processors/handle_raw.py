@@ -1,8 +1,8 @@
 """What the worker does with one record from ``news.raw``, as a pure function.
 
     >>> outcome = handle_raw(b'{"id": "x1", "title": "China bans gallium exports"}', classify)
-    >>> outcome.signal.relevant, outcome.alert is not None        # doctest: +SKIP
-    (True, True)
+    >>> outcome.signal.relevant, outcome.signal.source            # doctest: +SKIP
+    (True, '')
 
 The Faust agent (``processors/classify_news.py``) is a shell around this: it reads,
 calls, sends what comes back, counts. Keeping the decision here means it is tested
@@ -17,13 +17,18 @@ from dataclasses import dataclass
 
 from oreradar.deadletter import dead_letter  # moved to oreradar/; re-exported here for old imports
 from oreradar.errors import OreradarError, RecordError
-from oreradar.records import SEVERITIES, Alert, DeadLetter, NewsItem, Signal
+from oreradar.records import SEVERITIES, DeadLetter, NewsItem, Signal
 
 __all__ = [
     "Outcome", "handle_raw", "dead_letter", "passes_severity", "INVALID_RECORD", "CLASSIFIER_REFUSED", "CLASSIFIER_ERROR",
+    "LEAD_CHARS",
 ]
 
 log = logging.getLogger(__name__)
+
+# How much of the summary or body travels on the signal for the stories stage: the lead
+# paragraph is what copies share and what rewordings paraphrase.
+LEAD_CHARS = 600
 
 
 # Why a record was dead-lettered, as the bounded ``reason`` label of oreradar_dropped_total.
@@ -34,11 +39,10 @@ CLASSIFIER_ERROR = "classifier_error"  # the classifier crashed: a bug, counted 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Exactly one of ``signal`` or ``dead`` is set; ``alert`` only with a relevant signal;
+    """Exactly one of ``signal`` or ``dead`` is set (alerts come from the stories stage);
     ``drop_reason`` (one of the labels above) with ``dead``."""
 
     signal: Signal | None = None
-    alert: Alert | None = None
     dead: DeadLetter | None = None
     drop_reason: str | None = None
 
@@ -51,7 +55,6 @@ def handle_raw(
     raw: bytes | None,
     classify: Callable[[NewsItem], Signal],
     *,
-    min_severity: str = "low",
     topic: str = "news.raw",
     partition: int | None = None,
     offset: int | None = None,
@@ -78,5 +81,6 @@ def handle_raw(
     except Exception as exc:  # a classifier bug must cost one item, not the worker
         log.exception("classifier crashed", extra={"item_id": item.id})
         return dead(CLASSIFIER_ERROR, f"classifier error on item {item.id}: {type(exc).__name__}: {exc}", item.id)
-    alert = Alert.from_signal(signal) if passes_severity(signal, min_severity) else None
-    return Outcome(signal=signal, alert=alert)
+    lead = (item.summary.strip() or item.body.strip())[:LEAD_CHARS]
+    signal = signal.model_copy(update={"source": item.source, "published": item.published, "lead": lead or None})
+    return Outcome(signal=signal)

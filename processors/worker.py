@@ -1,4 +1,8 @@
-"""``oreradar worker``: build the app, load the classifier, register the agents, run."""
+"""``oreradar worker``: build the app, load the classifier, register the agents, run.
+
+One process runs both stages: classification (``classify_news``) and stories
+(``cluster_stories``: signals -> stories -> alerts).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from faust.worker import Worker
 from oreradar.kafka_admin import cluster_replication, ensure_topics, wait_for_cluster
 from oreradar.logs import logging_config
 from oreradar.consumer_lag import ConsumerLagExporter
-from oreradar.metrics import LatencyMetrics, PipelineMetrics, SignalMetrics, initialise_stage, register_build_info, serve_metrics
+from oreradar.metrics import (
+    LatencyMetrics, PipelineMetrics, SignalMetrics, StoryMetrics, initialise_stage, register_build_info, serve_metrics,
+)
 from oreradar.records import NewsItem, Signal
 from oreradar.settings import Settings
-from processors import classify_news
+from processors import classify_news, cluster_stories
 from processors.app import build_app
 
 __all__ = ["run_worker"]
@@ -38,9 +44,16 @@ def run_worker(settings: Settings, classify: Callable[[NewsItem], Signal] | None
     initialise_stage(metrics, classify_news.STAGE)
     register_build_info("worker")
     classify_news.register(
-        app, topics, classify, metrics, min_severity=settings.alert_min_severity,
+        app, topics, classify, metrics,
         signal_metrics=SignalMetrics(countries, commodities), latency=LatencyMetrics(),
     )
+    if settings.stories_enabled:
+        cluster_stories.register(app, topics, StoryMetrics(), metrics, min_severity=settings.alert_min_severity)
+        # Faust creates its internal topics while the group forms; a topic missing at the
+        # first assignment is ignored until the next metadata refresh (minutes): create it now.
+        ensure_topics(settings, (cluster_stories.inbox_topic_name(app.conf.id),), prefixed=False)
+    else:
+        log.warning("worker: the stories stage is off (ORERADAR_STORIES_ENABLED=false): no alerts will be raised")
     serve_metrics(settings.metrics_port_for("worker"))
     if settings.metrics_port_for("worker") is not None:
         ConsumerLagExporter(settings, app.conf.id, (topics.raw.get_topic_name(),)).start()

@@ -40,7 +40,7 @@ def harness():  # type: ignore[no-untyped-def]
     return agent, sends, registry
 
 
-async def test_agent_routes_decisions_alerts_and_dead_letters(harness) -> None:  # type: ignore[no-untyped-def]
+async def test_agent_sends_decisions_and_dead_letters_only(harness) -> None:  # type: ignore[no-untyped-def]
     agent, sends, registry = harness
     async with agent.test_context() as agent_ctx:
         await agent_ctx.put(key=b"a", value=json.dumps({"id": "a", "title": "China curbs rare earth exports"}).encode())
@@ -52,13 +52,12 @@ async def test_agent_routes_decisions_alerts_and_dead_letters(harness) -> None: 
     alert_ids = [json.loads(call.kwargs["value"])["id"] for call in sends["alerts"].await_args_list]
     dead = [json.loads(call.kwargs["value"]) for call in sends["deadletter"].await_args_list]
     assert signal_ids == ["a", "b", "d"]
-    assert alert_ids == ["a", "d"]
+    assert alert_ids == [], "alerts come from the stories agent, not from classification"
     assert len(dead) == 1 and dead[0]["key"] == "c" and "not valid JSON" in dead[0]["reason"]
     get = registry.get_sample_value
     assert get("oreradar_items_total", {"stage": "classify", "outcome": "relevant"}) == 2
     assert get("oreradar_items_total", {"stage": "classify", "outcome": "not_relevant"}) == 1
     assert get("oreradar_dropped_total", {"stage": "classify", "reason": "invalid_record"}) == 1
-    assert get("oreradar_alerts_total", {"severity": "critical"}) == 2
 
 
 async def test_a_refused_send_is_sent_again_until_it_lands(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -19,23 +19,23 @@ def raw(**fields: object) -> bytes:
     return json.dumps(fields).encode()
 
 
-def test_relevant_item_gives_signal_and_alert() -> None:
-    out = handle_raw(raw(id="1", title="gallium ban"), fake_classify)
+def test_relevant_item_gives_a_signal_that_carries_what_the_stories_stage_needs() -> None:
+    out = handle_raw(raw(id="1", title="gallium ban", source="wire", published="2025-01-02T03:04:05Z",
+                         summary="Beijing bans gallium exports. " * 40, body="high"), fake_classify)
     assert out.dead is None and out.signal is not None and out.signal.relevant
-    assert out.alert is not None and out.alert.id == "1" and out.alert.commodities == ["gallium"]
+    assert out.signal.source == "wire" and out.signal.published is not None and out.signal.published.hour == 3
+    assert out.signal.lead is not None and out.signal.lead.startswith("Beijing") and len(out.signal.lead) == 600
 
 
-def test_irrelevant_item_gives_signal_without_alert() -> None:
+def test_irrelevant_item_gives_signal() -> None:
     out = handle_raw(raw(id="2", title="football"), fake_classify)
-    assert out.signal is not None and not out.signal.relevant and out.alert is None
+    assert out.signal is not None and not out.signal.relevant and out.signal.lead is None
 
 
-def test_severity_floor_routes_only_what_passes() -> None:
-    low = handle_raw(raw(id="3", title="gallium", body="low"), fake_classify, min_severity="high")
-    crit = handle_raw(raw(id="4", title="gallium", body="critical"), fake_classify, min_severity="high")
-    assert low.signal is not None and low.alert is None
-    assert crit.alert is not None
+def test_severity_floor() -> None:
     assert not passes_severity(Signal(id="x", relevant=False), "low")
+    assert not passes_severity(Signal(id="y", relevant=True, severity="low"), "high")
+    assert passes_severity(Signal(id="z", relevant=True, severity="critical"), "high")
 
 
 def test_not_json_is_dead_lettered_with_original_bytes_and_place() -> None:

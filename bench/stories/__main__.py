@@ -1,0 +1,3 @@
+from bench.stories.run import main
+
+main()
