@@ -8,7 +8,6 @@ when the topics hold earlier ones.
 from __future__ import annotations
 
 import logging
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from oreradar.kafka_admin import ensure_topics, kafka_client_config, wait_for_cl
 from oreradar.records import Alert, Evidence, Signal, TrendAlert, parse_alert
 from oreradar.settings import SEEDS_DIR, Settings
 from oreradar.topics import ALERTS, NEWS_SIGNALS
+from oreradar.processes import stop_processes
 from producers.replay_cli import replay_paths
 from sinks.console import summary_line
 from sinks.routing import AlertFacts, Subscriptions, load_subscriptions, match
@@ -69,13 +69,7 @@ def _process(name: str, args: list[str], log_dir: Path) -> Iterator[subprocess.P
         try:
             yield proc
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_processes([proc])
             console.print(f"[dim]stopped {name} (exit {proc.returncode})[/]")
 
 

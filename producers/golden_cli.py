@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from processors.cluster_stories import changelog_topic_name, inbox_topic_name
 from processors.stories.golden import GoldenFile, compare_golden
 from processors.stories_cli import read_topic, story_state
 from oreradar.kafka_admin import kafka_client_config
+from oreradar.processes import stop_processes
 from producers.publisher import NewsPublisher
 
 __all__ = ["GoldenRun", "run_golden", "golden_command"]
@@ -157,13 +157,7 @@ def run_golden(settings: Settings, path: Path, *, timeout: float = 120.0, log_di
         run.differences.extend(compare_golden(golden, run.alerts, story_state(gs, include_latent=True, keep_expired=True)))
         return run
     finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        stop_processes([worker])
         _delete_topics(gs, prefix, app_id)
 
 

@@ -27,9 +27,7 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +42,7 @@ from oreradar.local_broker import broker_command
 from oreradar.records import NewsItem
 from oreradar.settings import Settings
 from oreradar.topics import NEWS_RAW, NEWS_SIGNALS
+from oreradar.processes import stop_processes
 
 TARGET_ITEMS_PER_S = 1000.0
 TARGET_RATIO = 0.5
@@ -219,14 +218,7 @@ def verdict(worker_rate: float, ratio: float, p99: float) -> tuple[bool, str]:
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    stop_processes(procs)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from oreradar.records import NewsItem, Signal
+from oreradar.records import Signal
 from processors.classifier import Classifier
 from processors.handle_raw import handle_raw
 from processors.stories import JoinRules, TrendRules

@@ -23,7 +23,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from oreradar.errors import ConfigError
-from oreradar.records import SEVERITIES, SIGNAL_TYPES
+from oreradar.records import SIGNAL_TYPES
 from oreradar.settings import PACKAGE_ROOT
 
 from .yaml_lines import load_with_lines

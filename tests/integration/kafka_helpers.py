@@ -13,6 +13,7 @@ from typing import Any
 
 from oreradar.kafka_admin import kafka_client_config, producer_config
 from oreradar.settings import Settings
+from oreradar.processes import stop_processes
 
 __all__ = [
     "free_port", "consume_topic", "send_raw", "settings_env", "start_oreradar", "keys_on", "scrape", "stop_process",
@@ -120,13 +121,7 @@ def scrape(port: int, timeout: float = 10.0) -> str:
 
 
 def stop_process(proc: subprocess.Popen[bytes], sig: int = 15, timeout: float = 30.0) -> None:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    stop_processes([proc], sig, timeout)
 
 
 def start_module(module: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:

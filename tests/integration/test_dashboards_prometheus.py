@@ -23,6 +23,7 @@ import yaml
 from oreradar.monitor import JOBS, PROMETHEUS_DIR, Monitor
 from oreradar.settings import PACKAGE_ROOT, Settings
 from oreradar.topics import NEWS_RAW
+from oreradar.processes import stop_processes
 from producers.replay_cli import replay_paths
 from tests.integration.kafka_helpers import free_port, send_raw, settings_env, start_oreradar
 from tests.unit.feeds.feedserver import FeedServer
@@ -143,11 +144,5 @@ def test_every_panel_and_rule_returns_data(kafka_settings: Settings, tmp_path: P
             rules = httpx.get(f"{prometheus}/api/v1/rules", timeout=10).json()["data"]["groups"]
             assert all(r.get("health") in ("ok", "unknown") for g in rules for r in g["rules"]), rules
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_processes(procs)
             monitor.stop()

@@ -22,6 +22,7 @@ import pytest
 from oreradar.records import Alert, DeadLetter, utc_now
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, DELIVERIES, NEWS_DEADLETTER
+from oreradar.processes import stop_processes
 from sinks.outbox.records import OutboxRecord
 from sinks.state_topics import read_topic
 from tests.integration.kafka_helpers import consume_topic, settings_env, start_oreradar
@@ -82,15 +83,7 @@ class Dispatchers:
         return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(self.tmp.glob("alerts-*.log")))
 
     def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_processes(self.procs)
 
 
 @pytest.fixture

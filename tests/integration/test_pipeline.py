@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import signal
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ import pytest
 from oreradar.records import Alert, DeadLetter, NewsItem, Signal
 from oreradar.settings import SEEDS_DIR, Settings
 from oreradar.topics import ALERTS, NEWS_DEADLETTER, NEWS_RAW, NEWS_SIGNALS
+from oreradar.processes import stop_processes
 from producers.replay import read_text_article
 from producers.replay_cli import replay_paths
 from tests.integration.kafka_helpers import consume_topic, send_raw, settings_env, start_oreradar
@@ -41,13 +40,7 @@ def pipeline(kafka_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     try:
         yield alerts_file
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs)
         for name in ("worker.log", "alerts.log"):
             print(f"--- {name} (tail)\n" + "\n".join((logs / name).read_text(errors="replace").splitlines()[-15:]))
 

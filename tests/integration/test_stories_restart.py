@@ -7,7 +7,6 @@ on the session's broker can join its stories.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from oreradar.kafka_admin import ensure_topics
 from oreradar.records import Alert, NewsItem, parse_alert
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_RAW
+from oreradar.processes import stop_processes
 from processors.stories_cli import read_topic, story_state
 from producers.publisher import NewsPublisher
 from tests.integration.kafka_helpers import settings_env, start_oreradar
@@ -40,12 +40,7 @@ def _alerts(settings: Settings, want: int, timeout: float = 120.0) -> list[Alert
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=45)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_processes([proc], timeout=45)
 
 
 def test_a_restarted_worker_continues_its_stories(kafka_settings: Settings, tmp_path: Path) -> None:
