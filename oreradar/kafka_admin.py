@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from oreradar.errors import BrokerError
 from oreradar.settings import Settings
@@ -160,6 +161,24 @@ def cluster_replication(settings: Settings) -> Replication:
     return Replication.for_brokers(count_brokers(settings))
 
 
+T = TypeVar("T")
+
+
+def _retry_on_dead_node(call: Callable[[], T], attempts: int = 4, pause: float = 0.5) -> T:
+    """``call()``, again when the node it went to refused the connection: on a cluster with a
+    node down, the client can pick that node first; it marks it failed and picks another."""
+    from kafka.errors import KafkaConnectionError
+
+    for attempt in range(attempts):
+        try:
+            return call()
+        except KafkaConnectionError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
 def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS, *, prefixed: bool = True) -> list[str]:
     """Create the missing topics with ORERADAR_PARTITIONS partitions, replicated as
     :func:`cluster_replication` says; return those created.
@@ -172,7 +191,7 @@ def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS, *, p
     replication = cluster_replication(settings)
     admin = _admin(settings)
     try:
-        existing = set(admin.list_topics())
+        existing = set(_retry_on_dead_node(admin.list_topics))
         names = [settings.topic(t) if prefixed else t for t in topics]
         missing = [name for name in names if name not in existing]
         for name in missing:

@@ -50,3 +50,22 @@ def test_build_info() -> None:
 def test_lag_is_end_minus_committed_or_log_start() -> None:
     lag = compute_lag({"p0": 7, "p1": None}, {"p0": 0, "p1": 4, "p2": 2}, {"p0": 10, "p1": 9, "p2": 2})
     assert lag == {"p0": 3, "p1": 5, "p2": 0}
+
+
+def test_admin_calls_retry_a_node_that_refused_the_connection() -> None:
+    import pytest
+    from kafka.errors import KafkaConnectionError
+
+    from oreradar.kafka_admin import _retry_on_dead_node
+
+    answers: list[object] = [KafkaConnectionError("refused"), KafkaConnectionError("refused"), ["news.raw"]]
+
+    def call() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert _retry_on_dead_node(call, pause=0) == ["news.raw"]
+    with pytest.raises(KafkaConnectionError):
+        _retry_on_dead_node(lambda: (_ for _ in ()).throw(KafkaConnectionError("down")), attempts=2, pause=0)
