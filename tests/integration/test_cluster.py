@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -192,6 +192,26 @@ def start_workers(settings: Settings, logs: Path, count: int) -> list[subprocess
     return [start_oreradar(["worker"], env, logs / f"worker{i + 1}.log") for i in range(count)]
 
 
+def replay_around(settings: Settings, logs: Path, first: list[str], second: list[str],
+                  disrupt: Callable[[], str], phase: Phases) -> None:
+    """Replay ``first``; once 100 of it are decided call ``disrupt`` (it says what it did);
+    replay ``second`` with a new producer: every item of both must be decided."""
+    proc = replay(settings, logs / "first.jsonl", logs / "replay-first.log")
+    early = decided(settings, set(first), at_least=100)
+    assert len(early) >= 100, "the workers did not start deciding"
+    phase(f"{len(early)} decided; {disrupt()}")
+    finish_replay(proc, logs / "replay-first.log", len(first))
+    # A new producer bootstraps from what is left.
+    proc = replay(settings, logs / "second.jsonl", logs / "replay-second.log")
+    finish_replay(proc, logs / "replay-second.log", len(second))
+    phase("both halves published")
+
+    everything = set(first) | set(second)
+    missing = everything - decided(settings, everything)
+    assert not missing, f"{len(missing)} of {len(everything)} items never decided, e.g. {sorted(missing)[:5]}"
+    phase("every item decided")
+
+
 def two_workers_lose_one(settings: Settings, logs: Path, sig: int) -> None:
     """Two workers share news.raw; the first half of the items is replayed, one worker gets
     ``sig`` while they work on it, the second half follows: every item is decided."""
@@ -205,20 +225,11 @@ def two_workers_lose_one(settings: Settings, logs: Path, sig: int) -> None:
         phase(f"two workers share news.raw: {shares}")
         assert len(shares) == 2 and not shares[0] & shares[1], f"two workers should split news.raw: {shares}"
 
-        proc = replay(settings, logs / "first.jsonl", logs / "replay-first.log")
-        early = decided(settings, set(first), at_least=100)
-        assert len(early) >= 100, "the workers did not start deciding"
-        workers[0].send_signal(sig)
-        phase(f"{len(early)} decided; worker 1 sent signal {sig}")
-        finish_replay(proc, logs / "replay-first.log", len(first))
-        proc = replay(settings, logs / "second.jsonl", logs / "replay-second.log")
-        finish_replay(proc, logs / "replay-second.log", len(second))
-        phase("both halves published")
+        def stop_one() -> str:
+            workers[0].send_signal(sig)
+            return f"worker 1 sent signal {sig}"
 
-        everything = set(first) | set(second)
-        missing = everything - decided(settings, everything)
-        assert not missing, f"{len(missing)} of {len(everything)} items never decided, e.g. {sorted(missing)[:5]}"
-        phase("every item decided")
+        replay_around(settings, logs, first, second, stop_one, phase)
         workers[0].wait(timeout=60)
         phase(f"worker 1 exited with {workers[0].returncode}")
         # The survivor holds every partition of news.raw now.
@@ -284,21 +295,11 @@ def test_a_broker_node_killed_mid_replay_loses_nothing(cluster: Settings, logs: 
         # The hardest node to lose: the one coordinating the worker group.
         victim = coordinator_node(cluster, WORKER_GROUP)
         pid = int((cluster.state_dir / "kafka" / f"node{victim}" / "broker.pid").read_text())
-        proc = replay(cluster, logs / "first.jsonl", logs / "replay-first.log")
-        early = decided(cluster, set(first), at_least=100)
-        assert len(early) >= 100, "the workers did not start deciding"
-        subprocess.run(["kill", "-KILL", str(pid)], check=True)
-        phase(f"{len(early)} decided; node {victim} (coordinator of {WORKER_GROUP}) SIGKILLed")
-        finish_replay(proc, logs / "replay-first.log", len(first))
-        # A new producer bootstraps from the nodes that are left.
-        proc = replay(cluster, logs / "second.jsonl", logs / "replay-second.log")
-        finish_replay(proc, logs / "replay-second.log", len(second))
-        phase("both halves published")
+        def kill_node() -> str:
+            subprocess.run(["kill", "-KILL", str(pid)], check=True)
+            return f"node {victim} (coordinator of {WORKER_GROUP}) SIGKILLed"
 
-        everything = set(first) | set(second)
-        missing = everything - decided(cluster, everything)
-        assert not missing, f"{len(missing)} of {len(everything)} items never decided, e.g. {sorted(missing)[:5]}"
-        phase("every item decided")
+        replay_around(cluster, logs, first, second, kill_node, phase)
         assert all(worker.poll() is None for worker in workers), "a worker died with the broker node"
     finally:
         for worker in workers:
