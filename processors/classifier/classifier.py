@@ -167,7 +167,7 @@ class Classifier:
                     pair_parts.append(p)
                 elif kind == "major":
                     fa.markers.append(p)
-            pairs = self.lexicon.pairs_in(pair_parts)
+            pairs = self.lexicon.pairs_in(pair_parts, cleaned)
             blocks = [p for p in pairs if p.term.kind == "block"]
             if blocks:  # "Rare Earth ~ album": entities inside a blocking pair are not entities
                 fa.entities = [

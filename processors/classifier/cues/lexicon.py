@@ -10,6 +10,7 @@ parts found near each other into one hit spanning both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Mapping
@@ -165,8 +166,10 @@ class CueLexicon:
     def threshold_of(self, type_id: str) -> float:
         return self.thresholds.get(type_id, self.threshold)
 
-    def pairs_in(self, parts: list[Hit]) -> list[Hit]:
-        """Pair hits from part hits: both sides within ``pair_window`` tokens, any order."""
+    def pairs_in(self, parts: list[Hit], text: str | None = None) -> list[Hit]:
+        """Pair hits from part hits: both sides within ``pair_window`` tokens, any order,
+        and, given the field's ``text``, in one sentence: "halted payments. Experts say the
+        re-export ..." is no export halt, the two words belong to different statements."""
         if len(parts) < 2:
             return []
         by_key: dict[str, list[Hit]] = {}
@@ -187,13 +190,21 @@ class CueLexicon:
                             continue  # the same tokens cannot be both sides
                         gap = b.first - a.last if b.first >= a.last else a.first - b.last
                         if gap <= self.pair_window and (a.first, id(rule)) not in seen:
-                            seen.add((a.first, id(rule)))
                             lo, hi = (a, b) if a.first < b.first else (b, a)
+                            if text is not None and _SENTENCE_BREAK_RE.search(text, lo.end, hi.start):
+                                continue
+                            seen.add((a.first, id(rule)))
                             out.append(Hit(rule.term, lo.first, hi.last, lo.start, hi.end))
                             break
         if len(out) > 1:
             out = _merge_same_type(out)
         return out
+
+
+# A sentence ends between two words: a full stop, question or exclamation mark or
+# semicolon followed by a space or a closing quote (as text.sentence_bounds reads it), a
+# line break, or a Chinese full-width stop (Chinese puts no space after it).
+_SENTENCE_BREAK_RE = re.compile(r"[.!?;…](?=[\s\"»”')\]])|\n|[。！？；]")
 
 
 def _merge_same_type(hits: list[Hit]) -> list[Hit]:

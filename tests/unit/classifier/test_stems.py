@@ -23,7 +23,10 @@ def test_every_local_language_has_a_rule() -> None:
     [("kk", "Қазақстан", "Қазақстанның"), ("kk", "экспорт", "экспорттауға"), ("kk", "өндіру", "өндірісін"),
      ("ky", "Кыргызстан", "Кыргызстандын"), ("ky", "экспорт", "экспорттоосу"), ("tg", "истихроҷ", "истихроҷи"),
      ("tg", "бозор", "бозорҳои"), ("uz", "eksport", "eksportini"), ("uz", "eksport", "экспортини"),
-     ("uz", "Oʻzbekiston", "O'zbekistonning"), ("uz", "Oʻzbekiston", "Ўзбекистонда")],
+     ("uz", "Oʻzbekiston", "O'zbekistonning"), ("uz", "Oʻzbekiston", "Ўзбекистонда"),
+     # -лық/-лык/-lik voice their consonant before a vowel: the shortage, its shortage
+     ("kk", "тапшылық", "тапшылығы"), ("ky", "тартыштык", "тартыштыгы"), ("uz", "tanqislik", "tanqisligi"),
+     ("ky", "кызматташтык", "кызматташтыгын")],
 )
 def test_inflected_word_extends_the_term_stem(lang: str, term: str, word: str) -> None:
     rule = RULES[lang]
