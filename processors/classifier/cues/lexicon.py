@@ -1,7 +1,8 @@
 """Read ``data/cues.yaml`` (its header documents the format) into the matcher.
 
 Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
-``supply``, ``minerals``, ``routes``, ``background``, ``talks``, ``neutral``, ``goods``, ``culture`` or ``block``.
+``supply``, ``minerals``, ``routes``, ``background``, ``framing``, ``talks``, ``neutral``, ``goods``, ``culture``
+or ``block``.
 ``neutral`` phrases count for nothing; being longer, they take the tokens of the cues
 inside them ("holds a stake" is who owns what, not an investment). A pair "A ~ B" registers its two
 parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
@@ -27,7 +28,7 @@ from processors.classifier.matcher import ENTITY, PART, VOCAB, Hit, Matcher, Ter
 
 __all__ = ["CueLexicon", "PairRule", "VOCABULARIES", "INSTITUTION_KINDS"]
 
-VOCABULARIES = ("supply", "minerals", "routes", "background", "talks", "neutral", "goods", "culture")
+VOCABULARIES = ("supply", "minerals", "routes", "background", "framing", "talks", "neutral", "goods", "culture")
 INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
 
 
@@ -61,6 +62,7 @@ class CueLexicon:
     strict: set[str] = field(default_factory=set)  # types that need a cue of weight >= 2
     lead_exempt_types: set[str] = field(default_factory=set)  # types a strong lead cue exempts from `relative`
     figure_exempt_types: set[str] = field(default_factory=set)  # types a strong cue beside a money figure exempts
+    framed_types: set[str] = field(default_factory=set)  # types whose strong cue counts as lead in a framing sentence
     institutions: frozenset[str] = frozenset()  # organisations whose names hold no cue (see name_institutions)
     pairs: list[PairRule] = field(default_factory=list)
     pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
@@ -105,6 +107,8 @@ class CueLexicon:
                 lex.lead_exempt_types.add(type_id)
             if spec.get("figure_exempt"):
                 lex.figure_exempt_types.add(type_id)
+            if spec.get("framed"):
+                lex.framed_types.add(type_id)
             for group in spec.get("cues") or []:
                 weight = float(group.get("weight", 1))
                 unless = group.get("unless_with")

@@ -12,8 +12,12 @@ times the score of the strongest type: a story about a tax that mentions prices 
 passing is a policy story. A type marked ``lead_exempt`` in ``data/cues.yaml``
 (geopolitics) is spared the relative test when one of its strong cues stands in the
 title, summary or lead: rivalry framing ("Washington and Beijing vie for...") is what
-the lead says about a deal, never as loud as the deal's own words. All numbers live in
-``data/cues.yaml``.
+the lead says about a deal, never as loud as the deal's own words. A type marked
+``framed`` (geopolitics again) counts a strong cue in a sentence that gives the framing of
+analysts or experts ("Analysts say the route has become a proxy for competition",
+"Эксперты считают проект инструментом влияния", "分析认为……竞争") as if it stood in the
+lead: wires and local outlets put what the story means in that closing sentence. All
+numbers live in ``data/cues.yaml``.
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ def _score_field(
     background = (
         set(fa.of_kind("background")[1]) if not title and lex.background_factor != 1.0 else ()
     )
+    framing = set(fa.of_kind("framing")[1]) if not title and lex.framed_types else ()
     # a cue inside an institution's name ("Ministry of Industry and Construction",
     # "Asian Development Bank") names the body's remit, not an event
     org_spans = [
@@ -141,6 +146,11 @@ def _score_field(
             factor = lex.title_factor
         elif name == "summary" or sentence < lead_sentences:
             factor = lex.lead_factor
+        elif (
+            framing and sentence in framing and term.weight >= 2 and term.concept in lex.framed_types
+            and not (term.concept in scores and scores[term.concept].lead_strong)
+        ):
+            factor = lex.lead_factor  # "analysts see it as rivalry": what the item says the news means
         else:
             factor = lex.body_factor
             in_lead = False
