@@ -91,6 +91,7 @@ class StemRule:
     min_stem: int = 4
     suffixes: tuple[str, ...] = ()
     also: tuple[str, ...] = ()  # languages whose stems a text of this language also reads
+    false_friends: tuple[str, ...] = ()  # stems of those languages it must not read (reduced at init)
     term_endings: tuple[str, ...] = ()  # one-letter endings a term loses too (infinitive -у)
     max_rest: int = 14  # longest remainder after a stem, in characters
     _set: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -100,6 +101,12 @@ class StemRule:
         object.__setattr__(self, "suffixes", ordered)
         object.__setattr__(self, "_set", frozenset(ordered))
         object.__setattr__(self, "term_endings", tuple(self.fold(e) for e in self.term_endings))
+        object.__setattr__(self, "false_friends", tuple(self.stem_term(self.fold(w)) for w in self.false_friends))
+
+    def borrowed(self, stems: set[str] | frozenset[str]) -> set[str]:
+        """The stems of a related language (``also``) this language reads: all but its
+        false friends (Kazakh "шектеу", restrict, is Kyrgyz "шектел-", be suspected)."""
+        return set(stems).difference(self.false_friends) if self.false_friends else set(stems)
 
     def fold(self, word: str) -> str:
         if self.lang == "uz":
@@ -170,6 +177,7 @@ def load_stem_rules(path: Path) -> dict[str, StemRule]:
             min_stem=int(spec.get("min_stem", 4)),
             suffixes=tuple(str(s) for s in spec["suffixes"]),
             also=tuple(spec.get("also") or ()),
+            false_friends=tuple(str(w) for w in spec.get("false_friends") or ()),
             term_endings=tuple(str(e) for e in spec.get("term_endings") or ()),
             max_rest=int(spec.get("max_rest", 14)),
         )
