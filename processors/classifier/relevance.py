@@ -81,6 +81,8 @@ def decide(
     goods = False  # farm or consumer goods named in the title or lead
     any_commodity = False
     commodities, central_asia = gaz.commodities, gaz.central_asia
+    # a headline about homes ("400 households get power") makes every power word domestic supply
+    homes_title = bool(fields) and fields[0].name == "title" and fields[0].has_kind("households")
     for fa in fields:
         body = fa.name == "body"
         ca_sentences: set[int] = set()
@@ -102,6 +104,9 @@ def decide(
                 ca_lead = ca_lead or not body or sentence < LEAD_SENTENCES
         if not minerals:
             minerals = any(_supported(fa, s, _SUPPLY) for s in fa.of_kind("minerals")[1])
+        if not minerals and not homes_title and fa.has_kind("power"):  # power for export or industry, not homes
+            homes = fa.of_kind("households")[1]
+            minerals = any(_supported(fa, s, _SUPPLY) for s in fa.of_kind("power")[1] if s not in homes)
         if not routes:  # in the title, or in a sentence with a Central Asian country
             route_sentences = fa.of_kind("routes")[1]
             routes = bool(route_sentences) and (

@@ -1,8 +1,8 @@
 """Read ``data/cues.yaml`` (its header documents the format) into the matcher.
 
 Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
-``supply``, ``minerals``, ``routes``, ``background``, ``framing``, ``talks``, ``neutral``, ``goods``, ``culture``
-or ``block``.
+``supply``, ``minerals``, ``power``, ``households``, ``routes``, ``background``, ``framing``, ``talks``,
+``neutral``, ``goods``, ``culture`` or ``block``.
 ``neutral`` phrases count for nothing; being longer, they take the tokens of the cues
 inside them ("holds a stake" is who owns what, not an investment). A pair "A ~ B" registers its two
 parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
@@ -28,7 +28,9 @@ from processors.classifier.matcher import ENTITY, PART, VOCAB, Hit, Matcher, Ter
 
 __all__ = ["CueLexicon", "PairRule", "VOCABULARIES", "INSTITUTION_KINDS"]
 
-VOCABULARIES = ("supply", "minerals", "routes", "background", "framing", "talks", "neutral", "goods", "culture")
+VOCABULARIES = (
+    "supply", "minerals", "power", "households", "routes", "background", "framing", "talks", "neutral", "goods", "culture",
+)
 INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
 
 
