@@ -76,7 +76,14 @@ class Gazetteer:
             _add_alias(matcher, name, Term("organization", name), set(row.get("case_sensitive") or []))
             # an organisation whose name says what it carries and where ("CPC": oil, KZ, RU)
             implied = row.get("implies") or {}
-            gaz._imply(matcher, row, implied.get("countries"), implied.get("commodities"), f"organizations.yaml {name}")
+            countries = implied.get("countries")
+            if countries is None and row.get("country") in gaz.central_asia and row.get("kind") not in _GENERIC_KINDS:
+                # local outlets name the combine, the bank or the fund, not the state: a Central
+                # Asian organisation names its state unless it says otherwise. Ministries and
+                # agencies say so themselves (`implies`): "Энергетика министрлігі" is the name of
+                # the Kazakh and the Kyrgyz ministry alike.
+                countries = [row["country"]]
+            gaz._imply(matcher, row, countries, implied.get("commodities"), f"organizations.yaml {name}")
         for row in load_yaml(data_dir / "sites.yaml", required=False):
             name = _required(row, "name", "sites.yaml")
             gaz.aliases += gaz._imply(matcher, row, row.get("countries"), row.get("commodities"), f"sites.yaml {name}")
@@ -97,6 +104,10 @@ class Gazetteer:
                 raise ConfigError(f"{where}: unknown commodity {cid!r}")
             n += _register(matcher, row, Term("commodity", cid), where)
         return n
+
+
+# organisation kinds whose local names are the same in every state ("Ministry of Energy")
+_GENERIC_KINDS = frozenset({"ministry", "agency"})
 
 
 def load_yaml(path: Path, *, required: bool) -> list[dict[str, Any]]:

@@ -176,7 +176,8 @@ class Matcher:
             # a stem of this language, else of a related one (`also`): stem -> its tagged lemma
             stems: dict[str, str] = {}
             for other in rule.also:
-                stems.update({s: STEM_TAG + s for s in rule.borrowed(self._stems.get(other, set()))})
+                borrowed = rule.borrowed(self._stems.get(other, set()), self._rules.get(other, rule))
+                stems.update({s: STEM_TAG + s for s in borrowed})
             stems.update({s: STEM_TAG + s for s in self._stems.get(lang, ())})
             self._local[lang] = BoundedCache(_LocalForms(self, rule, stems), self._cache_size)
 
@@ -190,7 +191,7 @@ class Matcher:
         for lang, rule in self._rules.items():
             stems = set(self._stems[lang])
             for other in rule.also:
-                stems |= rule.borrowed(self._stems.get(other, set()))
+                stems |= rule.borrowed(self._stems.get(other, set()), self._rules.get(other, rule))
             for stem in stems:
                 for k in range(rule.min_stem, len(stem)):
                     prefix = stem[:k]

@@ -91,7 +91,7 @@ class StemRule:
     min_stem: int = 4
     suffixes: tuple[str, ...] = ()
     also: tuple[str, ...] = ()  # languages whose stems a text of this language also reads
-    false_friends: tuple[str, ...] = ()  # stems of those languages it must not read (reduced at init)
+    false_friends: tuple[str, ...] = ()  # terms of those languages it must not read
     term_endings: tuple[str, ...] = ()  # one-letter endings a term loses too (infinitive -у)
     max_rest: int = 14  # longest remainder after a stem, in characters
     _set: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -101,12 +101,14 @@ class StemRule:
         object.__setattr__(self, "suffixes", ordered)
         object.__setattr__(self, "_set", frozenset(ordered))
         object.__setattr__(self, "term_endings", tuple(self.fold(e) for e in self.term_endings))
-        object.__setattr__(self, "false_friends", tuple(self.stem_term(self.fold(w)) for w in self.false_friends))
 
-    def borrowed(self, stems: set[str] | frozenset[str]) -> set[str]:
-        """The stems of a related language (``also``) this language reads: all but its
-        false friends (Kazakh "шектеу", restrict, is Kyrgyz "шектел-", be suspected)."""
-        return set(stems).difference(self.false_friends) if self.false_friends else set(stems)
+    def borrowed(self, stems: set[str] | frozenset[str], source: StemRule) -> set[str]:
+        """The stems of a related language (``also``, whose rule is ``source``) this
+        language reads: all but its false friends, reduced as ``source`` reduces its terms
+        (Kazakh "шектеу", restrict, is Kyrgyz "шектел-", be suspected)."""
+        if not self.false_friends:
+            return set(stems)
+        return set(stems).difference(source.stem_term(source.fold(w)) for w in self.false_friends)
 
     def fold(self, word: str) -> str:
         if self.lang == "uz":
