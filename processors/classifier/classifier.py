@@ -40,7 +40,7 @@ from processors.classifier.cues.lexicon import CueLexicon
 from processors.classifier.cues.rules import reported_types, score_types
 from processors.classifier.explain import EvidenceBuilder
 from processors.classifier.gazetteer import Gazetteer
-from processors.classifier.matcher import _POSITION, PART, VOCAB, Hit, Matcher, _resolve
+from processors.classifier.matcher import PART, VOCAB, Hit, Matcher, _resolve, _sort_by_position
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
 from processors.classifier.severity import Facts, SeverityRules, grade
@@ -156,7 +156,7 @@ class Classifier:
                 entities += [h for h in hits if h.term.kind in ENTITY_KINDS]
                 entity_groups += 1
         if entity_groups > 1:
-            entities.sort(key=_POSITION)  # stable: on identical spans, the group found first comes first
+            _sort_by_position(entities)  # stable: on identical spans, the group found first comes first
         if name != "title" and entities and entities[0].first == 0:  # sorted: hits on token 0 come first
             entities = _drop_dateline(entities, cleaned)
         fa.entities = entities
