@@ -27,6 +27,7 @@ from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import ahocorasick
+import cython
 
 from processors.classifier.morphology import BoundedCache, Lemmatizer
 from processors.classifier.stems import StemRule, is_plain
@@ -384,10 +385,12 @@ def _in_order(hits: list[Hit]) -> bool:
     n = len(hits)
     if n < 2:
         return True
-    h = hits[0]
+    # Hits are tuples: compiled, the cast lets Cython read their items directly (a Hit
+    # is a subclass, which a `tuple` local would refuse); in Python it returns the hit
+    h = cython.cast(tuple, hits[0])
     prev_first, prev_last = h[1], h[2]
     for i in range(1, n):
-        h = hits[i]
+        h = cython.cast(tuple, hits[i])
         first, last = h[1], h[2]
         if first < prev_first or (first == prev_first and last < prev_last):
             return False
@@ -416,15 +419,19 @@ def _sweep(bucket: list[Hit], kept: list[Hit]) -> bool:
     n = len(bucket)
     i = 0
     while i < n:
-        first, reach = bucket[i].first, bucket[i].last
+        h = cython.cast(tuple, bucket[i])  # items 1 and 2 of a Hit: first, last (see _in_order)
+        first, reach = h[1], h[2]
         same = True  # every hit of the component on the same tokens (one key, several terms)
         j = i + 1
-        while j < n and bucket[j].first < reach:
-            h = bucket[j]
-            if h.last != reach or h.first != first:
+        while j < n:
+            h = cython.cast(tuple, bucket[j])
+            h_first, h_last = h[1], h[2]
+            if h_first >= reach:
+                break
+            if h_last != reach or h_first != first:
                 same = False
-                if h.last > reach:
-                    reach = h.last
+                if h_last > reach:
+                    reach = h_last
             j += 1
         if j == i + 1:
             kept.append(bucket[i])
