@@ -36,7 +36,7 @@ How it decides, cheapest first:
 Only the first :data:`SAMPLE` characters are read. A long sample of Russian (no letter
 Russian lacks, or a local name or two among many Russian function words) or of English
 (ASCII letters, English function words) is settled by its letters: 193 of 200 ru/en
-bench articles. The model (about 0.6 s and 75 MB to load, ~0.2-0.9 ms a call) decides
+bench articles. The model (about 0.6 s to load, 53 MB kept, ~0.2-0.9 ms a call) decides
 the rest, once per item that does not name its language; it is loaded when the first
 such item needs it, so a process whose items all name their language never loads it.
 """
@@ -111,7 +111,7 @@ def _without_other_languages(identifier: Any, cls: Any) -> Any:
 
 def preload() -> threading.Thread:
     """Load the model in a background thread. Nothing calls this by default: the model
-    costs about 75 MB and 0.6 CPU seconds, and most items name their language or are
+    costs about 53 MB and 0.6 CPU seconds, and most items name their language or are
     settled by their letters, so a process loads it when an item first needs it. A
     process that expects items without a language and cannot let the first of them wait
     half a second may call this at start."""

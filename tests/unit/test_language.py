@@ -75,7 +75,7 @@ def test_the_model_holds_only_the_claimed_languages() -> None:
 
 
 def test_a_classifier_does_not_load_the_model_until_an_item_needs_it() -> None:
-    # ~75 MB and 0.6 CPU seconds that a worker whose items name their language never
+    # ~53 MB and 0.6 CPU seconds that a worker whose items name their language never
     # spends; a fresh process, since other tests load the model
     import subprocess
     import sys
