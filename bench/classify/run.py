@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             clf.classify(a)
     by_lang.update({lang: _rate(clf.classify, batch, args.seconds / 8)[0] for lang, batch in local.items()})
     unnamed = [a.model_copy(update={"lang": None}) for a in articles]
-    for a in unnamed[:50]:
+    for a in unnamed:  # warm-up, as above: the first item that needs it loads the language model
         clf.classify(a)
     detected_rate = _rate(clf.classify, unnamed, args.seconds / 4)[0]
     rss_end = _rss_mb()

@@ -30,17 +30,17 @@ from typing import Any
 from processors.classifier.datafile import parse_yaml
 
 from oreradar.errors import ClassifierError
-from oreradar.language import detect_language, normalise_lang, preload
+from oreradar.language import detect_language, normalise_lang
 from oreradar.records import Amount, LabelledItem, NewsItem, Signal
 
-from processors.classifier import compiled
+from processors.classifier import chinese, compiled
 from processors.classifier.amounts import AmountFinder
 from processors.classifier.analysis import ENTITY_KINDS, FieldAnalysis
 from processors.classifier.cues.lexicon import CueLexicon
 from processors.classifier.cues.rules import reported_types, score_types
 from processors.classifier.explain import EvidenceBuilder
 from processors.classifier.gazetteer import Gazetteer
-from processors.classifier.matcher import _POSITION, PART, VOCAB, Hit, Matcher, _resolve
+from processors.classifier.matcher import PART, VOCAB, Hit, Matcher, _resolve, _sort_by_position
 from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
 from processors.classifier.severity import Facts, SeverityRules, grade
@@ -88,7 +88,7 @@ class Classifier:
     def load(cls, data_dir: Path | None = None) -> Classifier:
         """Read the data files of ``data_dir`` (default: the shipped ``data/``)."""
         started = time.perf_counter()
-        preload()  # the language model, for items that do not name their language (in the background)
+        # (the language model of oreradar.language is loaded by the first item that needs it)
         data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
         lemmatizer = Lemmatizer()
         matcher = Matcher(lemmatizer, stems=load_stem_rules(data_dir / "stems.yaml"))
@@ -96,6 +96,7 @@ class Classifier:
         lexicon = CueLexicon.load(data_dir / "cues.yaml", matcher)
         lexicon.name_institutions({name: org.kind for name, org in gazetteer.organizations.items()})
         matcher.build()
+        chinese.release()  # OpenCC is needed only while the data files are read
         amounts = AmountFinder.load(data_dir / "currencies.yaml")
         raw = parse_yaml((data_dir / "cues.yaml").read_text(encoding="utf-8")) or {}
         sev = raw.get("severity") or {}
@@ -155,7 +156,7 @@ class Classifier:
                 entities += [h for h in hits if h.term.kind in ENTITY_KINDS]
                 entity_groups += 1
         if entity_groups > 1:
-            entities.sort(key=_POSITION)  # stable: on identical spans, the group found first comes first
+            _sort_by_position(entities)  # stable: on identical spans, the group found first comes first
         if name != "title" and entities and entities[0].first == 0:  # sorted: hits on token 0 come first
             entities = _drop_dateline(entities, cleaned)
         fa.entities = entities

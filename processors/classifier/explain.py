@@ -6,7 +6,9 @@ least one span (at most ``per_concept`` spans each, title first).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+
+import cython
 
 from oreradar.records import Amount, Evidence, NewsItem
 
@@ -54,24 +56,8 @@ class EvidenceBuilder:
 
         The loop is ``add`` inlined: an article has tens of entity hits, most of them
         repeats that the per-concept limit turns away at the first lookup."""
-        count, seen, limit = self._count, self._seen, self._per_concept
-        text = self._text(field)
-        append = self.evidence.append
-        for hit in hits:
-            term = hit.term
-            ck = (term.kind, term.concept)
-            n = count.get(ck, 0)
-            if n >= limit:
-                continue
-            start, end = hit.start, hit.end
-            key = (term.kind, term.concept, field, start, end)
-            if key in seen:
-                continue
-            seen.add(key)
-            count[ck] = n + 1
-            append(make_evidence(
-                concept=term.concept, kind=term.kind, field=field, start=start, end=end, text=text[start:end]
-            ))
+        _add_entity_hits(field, hits, self._text(field), self._count, self._seen, self._per_concept,
+                         self.evidence.append)
 
     def _append(self, concept: str, kind: str, field: str, start: int, end: int) -> None:
         text = self._text(field)
@@ -88,3 +74,31 @@ class EvidenceBuilder:
     def add_amounts(self, amounts: Iterable[Amount]) -> None:
         for a in amounts:
             self.add(f"{format_value(a.value)} {a.currency}", "amount", a.field, a.start, a.end)
+
+
+def _add_entity_hits(
+    field: str,
+    hits: Iterable[Hit],
+    text: str,
+    count: dict[tuple[str, str], int],
+    seen: set[tuple[str, str, str, int, int]],
+    limit: int,
+    append: Callable[[Evidence], None],
+) -> None:
+    """The loop of :meth:`EvidenceBuilder.add_entities`, a module function so that
+    ``explain.pxd`` can type it when the module is compiled."""
+    for h in hits:
+        hit = cython.cast(tuple, h)  # a Hit (term, first, last, start, end): items read directly once compiled
+        term = hit[0]
+        kind, concept = term.kind, term.concept
+        ck = (kind, concept)
+        n = count.get(ck, 0)
+        if n >= limit:
+            continue
+        start, end = hit[3], hit[4]
+        key = (kind, concept, field, start, end)
+        if key in seen:
+            continue
+        seen.add(key)
+        count[ck] = n + 1
+        append(make_evidence(concept=concept, kind=kind, field=field, start=start, end=end, text=text[start:end]))

@@ -7,8 +7,16 @@ cimport cython
 cpdef list _scan(object automaton, Py_ssize_t width, list words, str stream, list starts, list ends)
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, first=Py_ssize_t, reach=Py_ssize_t,
-               same=bint, settled=bint)
+               same=bint, settled=bint, h=tuple, h_first=Py_ssize_t, h_last=Py_ssize_t)
 cpdef bint _sweep(list bucket, list kept)
 
 @cython.locals(a=Py_UCS4, s=Py_UCS4, c=Py_UCS4)
 cpdef bint _case_ok(str alias, str surface)
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, h=tuple, first=Py_ssize_t, last=Py_ssize_t,
+               prev_first=Py_ssize_t, prev_last=Py_ssize_t)
+cpdef bint _in_order(list hits)
+
+cpdef _sort_by_position(list hits)
+
+cpdef list _resolve_group(list bucket)

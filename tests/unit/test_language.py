@@ -64,3 +64,32 @@ def test_the_feed_normaliser_does_not_load_the_classifier() -> None:
         "assert not any(m.startswith('processors.classifier') for m in sys.modules), 'classifier loaded'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_model_holds_only_the_claimed_languages() -> None:
+    from oreradar.language import LANGUAGES, _model
+
+    model = _model()
+    assert set(model.nb_classes) == set(LANGUAGES)
+    assert model.nb_ptc.shape[1] == len(model.nb_classes)  # not the 142-language table
+
+
+def test_a_classifier_does_not_load_the_model_until_an_item_needs_it() -> None:
+    # ~53 MB and 0.6 CPU seconds that a worker whose items name their language never
+    # spends; a fresh process, since other tests load the model
+    import subprocess
+    import sys
+
+    script = (
+        "import oreradar.language as L\n"
+        "from oreradar.records import NewsItem\n"
+        "from processors.classifier import Classifier, chinese\n"
+        "clf = Classifier.load()\n"
+        "clf.classify(NewsItem.create(source='t', title='Казахстан ограничил экспорт урана', lang='ru'))\n"
+        "assert L._identifier is None, 'loaded at start'\n"
+        "assert chinese._converters is None, 'OpenCC kept after loading'\n"
+        "signal = clf.classify(NewsItem.create(source='t', title='Қазақстан уран экспортын шектеді'))\n"
+        "assert L._identifier is not None and signal.lang == 'kk', signal.lang\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]

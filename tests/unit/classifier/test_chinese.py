@@ -41,3 +41,15 @@ def test_ministry_names_in_both_scripts(clf, ministry: str) -> None:
 def test_variants_are_only_the_differing_spellings() -> None:
     assert traditional_variants("稀土") == []
     assert "鏑" in traditional_variants("镝")[0]
+
+
+def test_variants_after_the_converters_are_released() -> None:
+    # Classifier.load drops OpenCC once the data are read; a later load still gets the
+    # traditional forms (remembered, or from converters loaded again)
+    from processors.classifier import chinese
+
+    first = traditional_variants("镝钐钆")
+    chinese.release()
+    assert chinese._converters is None
+    assert traditional_variants("镝钐钆") == first == ["鏑釤釓"]
+    assert traditional_variants("钨矿") == ["鎢礦"]  # a phrase not seen before: OpenCC again

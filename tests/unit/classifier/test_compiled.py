@@ -98,3 +98,28 @@ def test_the_hot_modules_are_compiled_where_a_compiler_is() -> None:
         ("text", "matcher", "amounts", "classifier"), "compiled"
     )
     assert text.COMPILED and amounts.COMPILED
+
+
+def test_sort_by_position_is_a_stable_sort_by_first_and_last() -> None:
+    # matcher._sort_by_position skips the sort when the hits are in order already (the
+    # check is a typed loop once compiled): the result must be the stable sort's, ties
+    # on identical spans keeping their order, in order or not
+    import random
+
+    from processors.classifier.matcher import Hit, Term, _POSITION, _sort_by_position
+
+    rng = random.Random(13)
+    terms = [Term("cue", f"t{i}") for i in range(4)]
+    for n in (0, 1, 2, 3, 8, 40):
+        for _ in range(50):
+            hits = []
+            for _ in range(n):
+                first = rng.randrange(6)
+                last = first + rng.randrange(1, 3)
+                hits.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+            if rng.random() < 0.5:
+                hits.sort(key=_POSITION)  # most lists come in order
+            expected = sorted(hits, key=_POSITION)
+            _sort_by_position(hits)
+            assert [(h.term, h.first, h.last) for h in hits] == [(h.term, h.first, h.last) for h in expected]
+            assert all(a is b for a, b in zip(hits, expected))
