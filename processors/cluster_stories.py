@@ -53,19 +53,29 @@ import faust
 from oreradar.errors import RecordError
 from oreradar.metrics import PipelineMetrics, StoryMetrics
 from oreradar.records import Alert, Signal, utc_now
-from processors.app import Topics
+from oreradar.settings import Settings
+from processors.app import Topics, app_id
 from processors.handle_raw import dead_letter
 from processors.stories import JoinRules, TrendRules
 from processors.stories.features import Lemmatize, default_lemmatize
 from processors.stories.stage import Step, StoryStage, wanted
 
-__all__ = ["register", "STORIES_TABLE", "TRENDS_TABLE", "STORY_KEY", "inbox_topic_name", "changelog_topic_name"]
+__all__ = ["register", "STORIES_TABLE", "TRENDS_TABLE", "STORY_KEY", "APP_NAME", "stories_app_id", "inbox_topic_name",
+           "changelog_topic_name"]
 
 log = logging.getLogger(__name__)
 STAGE = "stories"
 STORIES_TABLE = "stories"
 TRENDS_TABLE = "story-trends"
 STORY_KEY = b"stories"  # the one key of the internal topic (see the module doc)
+# The stage's own Faust app (build_app(name=APP_NAME)): consumer group, inbox and changelogs
+# are named after <ORERADAR_CONSUMER_GROUP>-stories, apart from the classify stage's.
+APP_NAME = "stories"
+
+
+def stories_app_id(settings: Settings) -> str:
+    """The stories app's id: its consumer group and the prefix of its inbox and changelog topics."""
+    return app_id(settings, APP_NAME)
 
 
 def inbox_topic_name(app_id: str) -> str:

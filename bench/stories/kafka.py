@@ -29,7 +29,8 @@ from oreradar.kafka_admin import ensure_topics, wait_for_cluster
 from oreradar.local_broker import broker_command
 from oreradar.settings import Settings
 from oreradar.topics import NEWS_RAW, NEWS_SIGNALS
-from processors.cluster_stories import inbox_topic_name
+from processors.app import app_id
+from processors.cluster_stories import inbox_topic_name, stories_app_id
 from oreradar.kafka_admin import kafka_client_config
 
 
@@ -73,8 +74,11 @@ def run_once(settings: Settings, raw: list[bytes], stories: bool, tag: str) -> f
                ORERADAR_CONSUMER_GROUP=run.consumer_group, ORERADAR_PARTITIONS=str(run.partitions),
                ORERADAR_METRICS_PORT="0", ORERADAR_LOG_LEVEL="WARNING",
                ORERADAR_STORIES_ENABLED="true" if stories else "false", ORERADAR_STATE_DIR=str(run.state_dir))
-    group = f"{run.consumer_group}-worker"
-    topics = [run.topic(NEWS_RAW)] + ([run.topic(NEWS_SIGNALS), inbox_topic_name(group)] if stories else [])
+    # The classify stage's group on news.raw; with stories, the stories stage's own group
+    # (its own process) on news.signals and its inbox.
+    groups = {app_id(run): [run.topic(NEWS_RAW)]}
+    if stories:
+        groups[stories_app_id(run)] = [run.topic(NEWS_SIGNALS), inbox_topic_name(stories_app_id(run))]
     log = open(run.state_dir / f"worker-{tag}.log", "wb")
     worker = subprocess.Popen([sys.executable, "-m", "oreradar", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -82,7 +86,8 @@ def run_once(settings: Settings, raw: list[bytes], stories: bool, tag: str) -> f
         while True:
             if worker.poll() is not None:
                 raise SystemExit(f"worker exited early; see {log.name}")
-            done, total = _committed(run, group, topics)
+            counts = [_committed(run, group, topics) for group, topics in groups.items()]
+            done, total = sum(d for d, _ in counts), sum(t for _, t in counts)
             now = time.monotonic()
             if started is None and done > 0:
                 started, first_done = now, done
