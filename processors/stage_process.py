@@ -36,13 +36,20 @@ from collections.abc import Callable
 
 from oreradar.processes import stop_processes
 
-__all__ = ["StageProcess", "stop_when_parent_exits", "RESTART_LIMIT", "RESTART_WINDOW", "BACKOFF_MAX"]
+__all__ = ["StageProcess", "stop_when_parent_exits", "RESTART_LIMIT", "RESTART_WINDOW", "BACKOFF_MAX", "STOP_TIMEOUT",
+           "ORPHAN_GRACE"]
 
 log = logging.getLogger(__name__)
 
 RESTART_LIMIT = 5
 RESTART_WINDOW = 300.0
 BACKOFF_MAX = 30.0
+# How long the worker waits for its child to stop before killing it: less than the 30 s
+# that stop_processes (demo, tests, benchmarks) gives the worker itself, so that the
+# worker is never killed while it still waits, leaving the child behind.
+STOP_TIMEOUT = 15.0
+# How long an orphaned child may take to stop cleanly before it exits at once.
+ORPHAN_GRACE = 30.0
 
 Spawn = Callable[[list[str]], "subprocess.Popen[bytes]"]
 
@@ -99,7 +106,7 @@ class StageProcess:
             if self._proc is not None and self._proc.poll() is None:
                 self._proc.send_signal(sig)
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop the child (SIGTERM, then SIGKILL after ``timeout``) and the watching."""
         self._stopping.set()
         with self._lock:
@@ -141,11 +148,13 @@ class StageProcess:
             log.info("worker: started `oreradar %s` again (pid %s)", self.name, self._proc.pid)
 
 
-def stop_when_parent_exits(fd: int = 0, sig: int = signal.SIGTERM) -> threading.Thread:
+def stop_when_parent_exits(fd: int = 0, sig: int = signal.SIGTERM, grace: float = ORPHAN_GRACE) -> threading.Thread:
     """In the child: a daemon thread that reads ``fd`` (stdin, a pipe from the parent)
     until end-of-file, which comes when the parent exits however it exits, then sends this
-    process ``sig`` so that it stops as it would on ``kill``. (os.read, not sys.stdin: a
-    daemon thread blocked inside a buffered reader aborts the interpreter's shutdown.)"""
+    process ``sig`` so that it stops as it would on ``kill``; if it has not exited
+    ``grace`` seconds later (a clean stop can hang on a broker that went away with the
+    parent), it exits at once. (os.read, not sys.stdin: a daemon thread blocked inside a
+    buffered reader aborts the interpreter's shutdown.)"""
 
     def watch() -> None:
         try:
@@ -155,6 +164,9 @@ def stop_when_parent_exits(fd: int = 0, sig: int = signal.SIGTERM) -> threading.
             pass
         log.warning("stories: the worker that started this process is gone; stopping")
         os.kill(os.getpid(), sig)
+        time.sleep(grace)
+        log.error("stories: still not stopped %.0fs after the worker went; exiting now", grace)
+        os._exit(1)
 
     thread = threading.Thread(target=watch, name="parent watch", daemon=True)
     thread.start()

@@ -120,6 +120,22 @@ def test_the_child_stops_itself_when_the_parent_goes() -> None:
             proc.kill()
 
 
+def test_an_orphan_that_does_not_stop_exits_after_the_grace() -> None:
+    # SIGTERM ignored stands for a clean stop that hangs (its broker went with the parent).
+    script = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+              "from processors.stage_process import stop_when_parent_exits; "
+              "stop_when_parent_exits(grace=0.5); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE)
+    try:
+        time.sleep(0.5)
+        assert proc.stdin is not None
+        proc.stdin.close()
+        assert proc.wait(20) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_stories_metrics_port() -> None:
     assert stories_metrics_port(Settings(), child=True) == 9313
     assert stories_metrics_port(Settings(), child=False) == 9313
