@@ -129,11 +129,14 @@ def replay(paths: tuple[Path, ...], no_progress: bool, golden: bool) -> None:
 
 
 @cli.command()
-def worker() -> None:
-    """Run the Faust worker: news.raw -> classify -> news.signals, alerts, news.deadletter."""
+@click.option("--stage", type=click.Choice(["all", "classify", "stories"]), default="all", show_default=True,
+              help="all: classify here and the stories stage in a child process; or one stage only")
+@click.option("--child", is_flag=True, hidden=True, help="started by `oreradar worker` (stops when it goes)")
+def worker(stage: str, child: bool) -> None:
+    """Run the Faust worker: news.raw -> classify -> news.signals -> stories -> alerts (dead letters aside)."""
     from processors.worker import run_worker
 
-    run_worker(_settings())
+    run_worker(_settings(), stage=stage, child=child)
 
 
 @cli.command()

@@ -113,14 +113,26 @@ def _print_alert(alert: Alert, subs: Subscriptions | None = None) -> None:
 
 def _dispatcher_caught_up(settings: Settings) -> bool:
     """True once the dispatcher's committed offsets reach the end of ``alerts``."""
+    return _caught_up(settings, f"{settings.consumer_group}-alerts", [ALERTS])
+
+
+def _stories_caught_up(settings: Settings) -> bool:
+    """True once the worker's stories stage (its own process and group) has read
+    ``news.signals`` and its inbox to their ends: every alert they make is then sent."""
+    from processors.cluster_stories import inbox_topic_name, stories_app_id
+
+    group = stories_app_id(settings)
+    return _caught_up(settings, group, [NEWS_SIGNALS, inbox_topic_name(group)])
+
+
+def _caught_up(settings: Settings, group: str, topics: list[str]) -> bool:
+    """True once ``group``'s committed offsets reach the end of every partition of ``topics``."""
     from kafka import KafkaConsumer, TopicPartition
 
-    # A consumer in the dispatcher's group that never subscribes: it only reads commits.
-    consumer = KafkaConsumer(
-        group_id=f"{settings.consumer_group}-alerts", enable_auto_commit=False, **kafka_client_config(settings)
-    )
+    # A consumer in the group that never subscribes: it only reads commits.
+    consumer = KafkaConsumer(group_id=group, enable_auto_commit=False, **kafka_client_config(settings))
     try:
-        partitions = [TopicPartition(ALERTS, p) for p in consumer.partitions_for_topic(ALERTS) or ()]
+        partitions = [TopicPartition(topic, p) for topic in topics for p in consumer.partitions_for_topic(topic) or ()]
         ends = consumer.end_offsets(partitions)
         return all(end == 0 or (consumer.committed(tp) or 0) >= end for tp, end in ends.items())
     finally:
@@ -193,6 +205,12 @@ def _run_pipeline(settings: Settings, paths: list[Path], timeout: float) -> int:
         # Alerts may trail their decisions by a moment (and reports that join a story raise
         # an alert only when they add something, so there may be fewer alerts than relevant items).
         relevant = {s.id for s in decided.values() if s.relevant}
+        if settings.stories_enabled:
+            # The stories stage runs in a process and group of its own and may still be
+            # working through what news.signals held before this run: wait for it (within
+            # the demo's timeout), then for its last alerts to reach us.
+            _wait(lambda: _drain_alerts(alerts_watch, replayed, shown, subs) >= len(relevant)
+                  or _stories_caught_up(settings), timeout=max(10.0, deadline - time.monotonic()))
         _wait(lambda: _drain_alerts(alerts_watch, replayed, shown, subs) >= len(relevant), timeout=10)
         delivered = _wait(lambda: _dispatcher_caught_up(settings), timeout=30)
 

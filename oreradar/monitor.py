@@ -29,12 +29,16 @@ import yaml
 from oreradar.errors import OreradarError
 from oreradar.settings import DEFAULT_METRICS_PORTS, PACKAGE_ROOT, Settings
 
-__all__ = ["Monitor", "MonitorError", "render_prometheus_config", "PROMETHEUS_DIR", "ALERTMANAGER_CONFIG", "JOBS"]
+__all__ = ["Monitor", "MonitorError", "render_prometheus_config", "PROMETHEUS_DIR", "ALERTMANAGER_CONFIG", "JOBS",
+           "PROCESS_JOBS"]
 
 PROMETHEUS_DIR = PACKAGE_ROOT / "deploy" / "prometheus"
 ALERTMANAGER_CONFIG = PACKAGE_ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
 # Prometheus job of each long-running command (the dashboards' `job` variable lists these).
 JOBS = {"worker": "oreradar-worker", "alerts": "oreradar-alerts", "feeds": "oreradar-feeds"}
+# The stories stage runs in a process of its own that `oreradar worker` starts: a second
+# target of the worker's job, so dashboards and rules see the whole worker under one job.
+PROCESS_JOBS = {**JOBS, "stories": JOBS["worker"]}
 
 
 class MonitorError(OreradarError):
@@ -75,9 +79,10 @@ class Monitor:
     def __init__(self, settings: Settings, targets: Mapping[str, list[str]] | None = None, scrape_interval: str | None = None):
         self.settings = settings
         self.dir = settings.state_dir / "monitor"
-        self.targets = dict(targets) if targets is not None else {
-            JOBS[cmd]: [f"127.0.0.1:{port}"] for cmd, port in DEFAULT_METRICS_PORTS.items()
-        }
+        defaults: dict[str, list[str]] = {}
+        for process, port in DEFAULT_METRICS_PORTS.items():
+            defaults.setdefault(PROCESS_JOBS[process], []).append(f"127.0.0.1:{port}")
+        self.targets = dict(targets) if targets is not None else defaults
         self.scrape_interval = scrape_interval
 
     def urls(self) -> dict[str, str]:

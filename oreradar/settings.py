@@ -27,8 +27,9 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FEEDS_FILE = PACKAGE_ROOT / "producers" / "feeds" / "catalogue.yaml"
 SEEDS_DIR = PACKAGE_ROOT / "seeds"
 
-# Each long-running process serves its own /metrics; these are the defaults per command.
-DEFAULT_METRICS_PORTS = {"worker": 9310, "alerts": 9311, "feeds": 9312}
+# Each long-running process serves its own /metrics; these are the defaults per command
+# ("stories": the stories stage's process, which `oreradar worker` starts beside itself).
+DEFAULT_METRICS_PORTS = {"worker": 9310, "alerts": 9311, "feeds": 9312, "stories": 9313}
 
 
 class Settings(BaseSettings):
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
     partitions: int = Field(6, ge=1, description="partitions of the topics oreradar creates")
     alert_min_severity: str = Field("low", description="least severity a relevant signal needs to become an alert")
     consumer_group: str = Field("oreradar", description="prefix of the consumer groups")
-    stories_enabled: bool = Field(True, description="run the stories stage in `oreradar worker` (false: classify only, for measurements)")
+    stories_enabled: bool = Field(True, description="run the stories stage (`oreradar worker` starts it in a process of its own; false: classify only)")
     topic_prefix: str = Field("", description="prefix of every topic name (isolated runs on a shared cluster, e.g. golden replays)")
     prometheus_port: int = Field(9090, ge=1, le=65535, description="port of the Prometheus `oreradar monitor` starts")
     alertmanager_port: int = Field(9093, ge=1, le=65535, description="port of the Alertmanager `oreradar monitor` starts")

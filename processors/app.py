@@ -18,7 +18,7 @@ from oreradar.kafka_admin import PRODUCER_BATCH_BYTES, PRODUCER_LINGER_MS, Repli
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_DEADLETTER, NEWS_RAW, NEWS_SIGNALS
 
-__all__ = ["Topics", "build_app", "ReplicatedTopic"]
+__all__ = ["Topics", "build_app", "ReplicatedTopic", "app_id"]
 
 NO_REPLICATION = Replication.for_brokers(1)
 
@@ -34,6 +34,11 @@ class ReplicatedTopic(faust.Topic):
         await super().declare()
 
 
+def app_id(settings: Settings, name: str = "worker") -> str:
+    """The Faust app id of a stage, which is also its consumer group and its internal topics' prefix."""
+    return f"{settings.consumer_group}-{name}"
+
+
 @dataclass(frozen=True)
 class Topics:
     raw: faust.TopicT
@@ -42,14 +47,18 @@ class Topics:
     deadletter: faust.TopicT
 
 
-def build_app(settings: Settings, replication: Replication = NO_REPLICATION) -> tuple[faust.App, Topics]:
+def build_app(settings: Settings, replication: Replication = NO_REPLICATION, *,
+              name: str = "worker") -> tuple[faust.App, Topics]:
     """The worker app and its topics (agent unit tests use it as is: test_context never connects).
 
     ``replication``: how the topics Faust creates itself are replicated; the worker passes
     :func:`oreradar.kafka_admin.cluster_replication` (3 copies on a 3-node cluster).
+    ``name``: the app, hence its consumer group ``<ORERADAR_CONSUMER_GROUP>-<name>``: the
+    classify stage is ``worker``, the stories stage its own app ``stories``
+    (:func:`app_id`).
     """
     app = faust.App(
-        f"{settings.consumer_group}-worker",
+        app_id(settings, name),
         # Every bootstrap server, as faust wants a list: "kafka://h1:p1;kafka://h2:p2".
         broker=";".join(f"kafka://{server}" for server in settings.bootstrap.split(",")),
         store="memory://",

@@ -1,7 +1,14 @@
 """The stories agents: ``news.signals`` -> stories -> ``alerts`` (story revisions, trend alerts).
 
+    >>> app, topics = build_app(settings, name=APP_NAME)                          # doctest: +SKIP
     >>> forward, cluster = cluster_stories.register(app, topics, StoryMetrics(), PipelineMetrics(),
     ...                                             min_severity="low")          # doctest: +SKIP
+
+**Why an app of its own** (``<ORERADAR_CONSUMER_GROUP>-stories``, run in a process of its
+own by ``oreradar worker --stage stories``): Faust pauses every agent of an app while it
+recovers the app's tables after a rebalance, so in the classify stage's app a rebalance
+held classification up behind the story tables; apart, each stage has its own consumer
+group, event loop and core.
 
 **Why one partition key.** Signals are keyed by item id and spread over every partition
 of ``news.signals``, but a story needs a global view: a report may join a story that
@@ -43,7 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -53,19 +60,29 @@ import faust
 from oreradar.errors import RecordError
 from oreradar.metrics import PipelineMetrics, StoryMetrics
 from oreradar.records import Alert, Signal, utc_now
-from processors.app import Topics
+from oreradar.settings import Settings
+from processors.app import Topics, app_id
 from processors.handle_raw import dead_letter
 from processors.stories import JoinRules, TrendRules
 from processors.stories.features import Lemmatize, default_lemmatize
 from processors.stories.stage import Step, StoryStage, wanted
 
-__all__ = ["register", "STORIES_TABLE", "TRENDS_TABLE", "STORY_KEY", "inbox_topic_name", "changelog_topic_name"]
+__all__ = ["register", "STORIES_TABLE", "TRENDS_TABLE", "STORY_KEY", "APP_NAME", "stories_app_id", "inbox_topic_name",
+           "changelog_topic_name"]
 
 log = logging.getLogger(__name__)
 STAGE = "stories"
 STORIES_TABLE = "stories"
 TRENDS_TABLE = "story-trends"
 STORY_KEY = b"stories"  # the one key of the internal topic (see the module doc)
+# The stage's own Faust app (build_app(name=APP_NAME)): consumer group, inbox and changelogs
+# are named after <ORERADAR_CONSUMER_GROUP>-stories, apart from the classify stage's.
+APP_NAME = "stories"
+
+
+def stories_app_id(settings: Settings) -> str:
+    """The stories app's id: its consumer group and the prefix of its inbox and changelog topics."""
+    return app_id(settings, APP_NAME)
 
 
 def inbox_topic_name(app_id: str) -> str:
@@ -80,6 +97,26 @@ def changelog_topic_name(app_id: str, table: str = STORIES_TABLE) -> str:
 # Up to this many records per batch, or what came within BATCH_WITHIN seconds.
 BATCH_MAX = 500
 BATCH_WITHIN = 0.02
+
+
+# How long a stopping agent still waits for the sends of the batch it is in (_to_the_end).
+STOP_GRACE = 20.0
+
+
+async def _to_the_end(work: Awaitable[None], what: str) -> None:
+    """Await ``work`` even when the agent is cancelled meanwhile (a stop), then let the
+    cancel go on. Why: ``take_events`` acks a batch's offsets when the agent leaves the
+    batch, however it leaves (a ``finally``), and Faust commits them on its way out; a batch
+    cut short would be committed without its records sent, and lost (seen in the cluster
+    test: a SIGTERM during the forwarder's first batch dropped 39 relevant signals)."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        done, _ = await asyncio.wait([task], timeout=STOP_GRACE)
+        if not done:
+            log.error("stories: stopping with the sends of a %s batch still pending after %.0fs", what, STOP_GRACE)
+        raise
 
 
 async def _send_all(outgoing: list[tuple[Any, ...]], pipeline: PipelineMetrics) -> None:
@@ -162,7 +199,7 @@ def register(
                     outgoing.append(dead(None, "empty record (null value)", event))
                 elif wanted(signal):
                     outgoing.append((inbox, STORY_KEY, event.value, event.message.timestamp))  # type: ignore[arg-type]
-            await _send_all(outgoing, pipeline)
+            await _to_the_end(_send_all(outgoing, pipeline), "forward")
 
     def current_stage() -> StoryStage:
         if state.stage is None:
@@ -211,7 +248,7 @@ def register(
                     continue
                 outgoing.extend(apply(step, stage, pending))
             flush(pending)
-            await _send_all(outgoing, pipeline)
+            await _to_the_end(_send_all(outgoing, pipeline), "stories")
 
     def flush(pending: dict[Any, dict[str, Any | None]]) -> None:
         for table, entries in pending.items():

@@ -4,7 +4,8 @@
     $ oreradar stories --json     # one JSON object per story (the table entry plus lead times)
 
 It reads the state where it lives: the changelog topic of the worker's ``stories``
-table (``<ORERADAR_CONSUMER_GROUP>-worker-stories-changelog``), from the beginning to
+table (``<ORERADAR_CONSUMER_GROUP>-stories-stories-changelog``: the stories stage's app is
+``<ORERADAR_CONSUMER_GROUP>-stories``), from the beginning to
 its current end, keeping the last value of each story (a tombstone removes an expired
 one). No consumer group, nothing committed; the worker need not be running.
 """
@@ -56,11 +57,11 @@ def story_state(settings: Settings, *, include_latent: bool = False, keep_expire
 
     ``keep_expired``: ignore tombstones, so expired stories keep their last entry (golden runs).
     """
-    from processors.cluster_stories import changelog_topic_name
+    from processors.cluster_stories import changelog_topic_name, stories_app_id
     from processors.stories.book import assemble
 
     state: dict[str, Any] = {}  # table key -> entry
-    for record in read_topic(settings, changelog_topic_name(f"{settings.consumer_group}-worker")):
+    for record in read_topic(settings, changelog_topic_name(stories_app_id(settings))):
         try:
             key = json.loads(record.key)
         except (TypeError, ValueError):

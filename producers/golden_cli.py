@@ -28,7 +28,8 @@ from oreradar.kafka_admin import ensure_topics
 from oreradar.records import AnyAlert, parse_alert
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_RAW, NEWS_SIGNALS
-from processors.cluster_stories import changelog_topic_name, inbox_topic_name
+from processors.app import app_id
+from processors.cluster_stories import changelog_topic_name, inbox_topic_name, stories_app_id
 from processors.stories.golden import GoldenFile, compare_golden
 from processors.stories_cli import read_topic, story_state
 from oreradar.kafka_admin import kafka_client_config
@@ -82,13 +83,13 @@ def _caught_up(settings: Settings, group: str, topics: list[str]) -> bool:
         consumer.close()
 
 
-def _delete_topics(settings: Settings, prefix: str, app_id: str) -> None:
+def _delete_topics(settings: Settings, prefix: str, group: str) -> None:
     from kafka.admin import KafkaAdminClient
 
     try:
         admin = KafkaAdminClient(client_id="oreradar-golden", **kafka_client_config(settings))
         try:
-            names = [t for t in admin.list_topics() if t.startswith(prefix) or t.startswith(app_id + "-")]
+            names = [t for t in admin.list_topics() if t.startswith(prefix) or t.startswith(group + "-")]
             if names:
                 admin.delete_topics(names)
         finally:
@@ -107,7 +108,7 @@ def run_golden(settings: Settings, path: Path, *, timeout: float = 120.0, log_di
         "topic_prefix": prefix, "consumer_group": f"golden-{tag}", "partitions": 1,
         "kafka_bootstrap": settings.bootstrap, **overrides,
     })
-    app_id = f"{gs.consumer_group}-worker"
+    classify_id, stories_id = app_id(gs), stories_app_id(gs)  # the worker's two consumer groups
     ensure_topics(gs)
     log_dir = log_dir or settings.state_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -125,14 +126,14 @@ def run_golden(settings: Settings, path: Path, *, timeout: float = 120.0, log_di
             publisher.close()
         if result.failed:
             raise BrokerError(f"golden {path}: {result.failed} items not published: {result.errors[:3]}")
-        watched = [gs.topic(NEWS_RAW), gs.topic(NEWS_SIGNALS), inbox_topic_name(app_id)]
+        watched = {classify_id: [gs.topic(NEWS_RAW)], stories_id: [gs.topic(NEWS_SIGNALS), inbox_topic_name(stories_id)]}
         deadline = time.monotonic() + timeout
         signals = 0
         while time.monotonic() < deadline:
             if worker.poll() is not None:
                 raise BrokerError(f"golden {path}: the worker exited (code {worker.returncode}); see {log_path}")
             signals = len(read_topic(gs, gs.topic(NEWS_SIGNALS)))
-            if signals >= len(golden.items) and _caught_up(gs, app_id, watched):
+            if signals >= len(golden.items) and all(_caught_up(gs, group, topics) for group, topics in watched.items()):
                 break
             time.sleep(1.0)
         else:
@@ -141,7 +142,7 @@ def run_golden(settings: Settings, path: Path, *, timeout: float = 120.0, log_di
         # Offsets are committed once a record is handled; its sends (alerts, and table
         # changelog entries, which Faust sends from a buffer of its own) may trail by a
         # moment: read until two reads a second apart agree.
-        changelog = changelog_topic_name(app_id)
+        changelog = changelog_topic_name(stories_id)
         records, entries = read_topic(gs, gs.topic(ALERTS)), len(read_topic(gs, changelog))
         while True:
             time.sleep(1.0)
@@ -158,7 +159,7 @@ def run_golden(settings: Settings, path: Path, *, timeout: float = 120.0, log_di
         return run
     finally:
         stop_processes([worker])
-        _delete_topics(gs, prefix, app_id)
+        _delete_topics(gs, prefix, gs.consumer_group)
 
 
 def golden_command(settings: Settings, paths: list[Path]) -> int:

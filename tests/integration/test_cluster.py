@@ -1,6 +1,11 @@
 """Scale-out against a real 3-node KRaft cluster on this machine, started by the project's
 own script (`oreradar broker start --nodes 3`): two workers share news.raw and one of them
-dies (SIGTERM, then SIGKILL), or a broker node dies; every item is still decided.
+dies (SIGTERM, then SIGKILL), or a broker node dies; every item is still decided, and every
+relevant item still reaches a story, each story alerted.
+
+Each `oreradar worker` runs its stories stage in a child process with a consumer group of
+its own, so two workers are two classify members and two stories members; stopping a
+worker stops its child, and both groups rebalance.
 
 The cluster is started once for this module, on six free consecutive ports and in its own
 state folder (it never meets the session's single broker or a developer's own).
@@ -12,6 +17,7 @@ because the killed member stays in the group until its session times out.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -24,9 +30,10 @@ import pytest
 
 from oreradar.kafka_admin import _admin, ensure_topics, wait_for_cluster
 from oreradar.local_broker import broker_command
-from oreradar.records import NewsItem
+from oreradar.records import Alert, NewsItem, parse_alert
 from oreradar.settings import PACKAGE_ROOT, Settings
-from oreradar.topics import NEWS_RAW, NEWS_SIGNALS
+from oreradar.topics import ALERTS, NEWS_RAW, NEWS_SIGNALS
+from processors.stories_cli import read_topic, story_state
 from tests.integration.kafka_helpers import free_port_block, settings_env, start_oreradar, stop_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -35,6 +42,7 @@ NODES = 3
 CORPUS = PACKAGE_ROOT / "seeds" / "labelled" / "corpus_en.jsonl"
 GROUP_PREFIX = "itc"
 WORKER_GROUP = f"{GROUP_PREFIX}-worker"
+STORIES_GROUP = f"{GROUP_PREFIX}-stories"
 DECIDE_TIMEOUT = 300.0  # generous: after a SIGKILL the group first waits out the dead member's session
 
 
@@ -121,13 +129,14 @@ def decided(settings: Settings, ids: set[str], *, at_least: int | None = None, t
     return seen
 
 
-def raw_assignment(settings: Settings) -> list[set[int]]:
-    """The news.raw partitions of each member of the worker group (empty list: no group yet)."""
+def raw_assignment(settings: Settings, group_id: str = WORKER_GROUP, topic: str = NEWS_RAW) -> list[set[int]]:
+    """The ``topic`` partitions of each member of a group (default: news.raw, the worker
+    group; empty list: no stable group yet)."""
     from kafka.errors import KafkaError
 
     admin = _admin(settings)
     try:
-        group = admin.describe_groups([WORKER_GROUP])[WORKER_GROUP]
+        group = admin.describe_groups([group_id])[group_id]
     except KafkaError:
         return []  # no coordinator for a group that never met yet
     finally:
@@ -137,21 +146,66 @@ def raw_assignment(settings: Settings) -> list[set[int]]:
     shares: list[set[int]] = []
     for member in group["members"]:
         assignment = member.get("member_assignment") or {}
-        parts = {p for a in assignment.get("assigned_partitions", []) if a["topic"] == NEWS_RAW for p in a["partitions"]}
+        parts = {p for a in assignment.get("assigned_partitions", []) if a["topic"] == topic for p in a["partitions"]}
         shares.append(parts)
     return shares
 
 
-def wait_for_assignment(settings: Settings, members: int, timeout: float = DECIDE_TIMEOUT) -> list[set[int]]:
-    """Wait until the worker group is stable with ``members`` members that split news.raw between them."""
+def wait_for_assignment(settings: Settings, members: int, timeout: float = DECIDE_TIMEOUT, *,
+                        group: str = WORKER_GROUP, topic: str = NEWS_RAW) -> list[set[int]]:
+    """Wait until a group (default: the worker group) is stable with ``members`` members
+    that split ``topic`` (default: news.raw) between them."""
     deadline = time.monotonic() + timeout
     shares: list[set[int]] = []
     while time.monotonic() < deadline:
-        shares = raw_assignment(settings)
+        shares = raw_assignment(settings, group, topic)
         if len(shares) == members and all(shares) and set().union(*shares) == set(range(settings.partitions)):
             return shares
         time.sleep(1)
-    raise AssertionError(f"the worker group never settled on {members} member(s) sharing news.raw: {shares}")
+    raise AssertionError(f"{group} never settled on {members} member(s) sharing {topic}: {shares}")
+
+
+def relevant_ids(settings: Settings, ids: set[str]) -> set[str]:
+    """The ids of ``ids`` the classifier found relevant (their decisions on news.signals)."""
+    from oreradar.records import Signal
+
+    return {
+        signal.id for record in read_topic(settings, NEWS_SIGNALS)
+        if record.key and record.key.decode() in ids and (signal := Signal.from_json(record.value)).relevant
+    }
+
+
+def storied(settings: Settings, relevant: set[str], timeout: float = DECIDE_TIMEOUT) -> dict[str, set[str]]:
+    """Story id -> the ids of ``relevant`` it holds, from the stories table's changelog,
+    once every one of them is in a story (or at the timeout, with what is there)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = story_state(settings, include_latent=True, keep_expired=True)
+        stories = {sid: held for sid, entry in state.items()
+                   if (held := {s["id"] for s in entry.get("sources") or []} & relevant)}
+        if set().union(*stories.values()) >= relevant or time.monotonic() > deadline:
+            return stories
+        time.sleep(5)
+
+
+def alerted_stories(settings: Settings) -> set[str]:
+    """The story ids of every story revision on the alerts topic."""
+    return {alert.story_id for record in read_topic(settings, ALERTS)
+            if isinstance(alert := parse_alert(record.value), Alert)}
+
+
+def check_stories(settings: Settings, ids: set[str], phase: Phases) -> None:
+    """Every relevant item of ``ids`` reached a story (the stories stage caught up after
+    the rebalance), and every one of those stories raised at least one alert."""
+    relevant = relevant_ids(settings, ids)
+    assert len(relevant) >= len(ids) // 4, f"only {len(relevant)} of {len(ids)} items relevant: not a test of stories"
+    stories = storied(settings, relevant)
+    missing = relevant - set().union(*stories.values())
+    assert not missing, f"{len(missing)} of {len(relevant)} relevant items never reached a story, e.g. {sorted(missing)[:5]}"
+    phase(f"all {len(relevant)} relevant items are in {len(stories)} stories")
+    silent = set(stories) - alerted_stories(settings)
+    assert not silent, f"{len(silent)} of {len(stories)} stories never alerted, e.g. {sorted(silent)[:5]}"
+    phase("every story alerted")
 
 
 def java_string_hash(text: str) -> int:
@@ -184,12 +238,8 @@ class Phases:
 
 
 def start_workers(settings: Settings, logs: Path, count: int) -> list[subprocess.Popen[bytes]]:
-    # Classify only. With the stories stage in the same Faust app, the survivor of a
-    # rebalance stalls while it recovers the stories tables and leaves items undecided
-    # (seen in CI: 58 and 825 of 2,000). That is a known open defect (README, Stories:
-    # "Known limit"); these tests hold the classify stage's scale-out to account.
-    env = settings_env(settings, ORERADAR_STORIES_ENABLED="false")
-    return [start_oreradar(["worker"], env, logs / f"worker{i + 1}.log") for i in range(count)]
+    """``count`` whole workers (`oreradar worker`: classify, and stories in a child)."""
+    return [start_oreradar(["worker"], settings_env(settings), logs / f"worker{i + 1}.log") for i in range(count)]
 
 
 def replay_around(settings: Settings, logs: Path, first: list[str], second: list[str],
@@ -210,11 +260,38 @@ def replay_around(settings: Settings, logs: Path, first: list[str], second: list
     missing = everything - decided(settings, everything)
     assert not missing, f"{len(missing)} of {len(everything)} items never decided, e.g. {sorted(missing)[:5]}"
     phase("every item decided")
+    check_stories(settings, everything, phase)
+
+
+STORY_STAGE_READY = "trend series loaded"  # what cluster_stories logs when it (re)builds its stage
+
+
+def clustering_worker(logs: Path, count: int, timeout: float = 120.0) -> int:
+    """Which of the ``count`` workers (0-based) has the stories process that clusters: the
+    one that owns the inbox's one busy partition, hence the tables. Only that process
+    builds its stage (it logs STORY_STAGE_READY), and Kafka's group metadata cannot tell
+    two members on one host apart, so its log is what says."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready = [i for i in range(count) if STORY_STAGE_READY in (logs / f"worker{i + 1}.log").read_text(errors="replace")]
+        if len(ready) == 1:
+            return ready[0]
+        time.sleep(0.5)
+    raise AssertionError("no single worker's stories process started clustering")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
 
 
 def two_workers_lose_one(settings: Settings, logs: Path, sig: int) -> None:
-    """Two workers share news.raw; the first half of the items is replayed, one worker gets
-    ``sig`` while they work on it, the second half follows: every item is decided."""
+    """Two workers share news.raw; the first half of the items is replayed, the worker whose
+    stories process holds the story tables gets ``sig`` while they work on it (SIGKILL
+    kills its stories process too, as a crashed host would), the second half follows:
+    every item is decided, and the survivor's stories process recovers the tables and
+    puts every relevant item in a story, every story alerted."""
     tag = uuid.uuid4().hex[:8]
     first = write_items(logs / "first.jsonl", 1000, f"{tag}-a")
     second = write_items(logs / "second.jsonl", 1000, f"{tag}-b")
@@ -224,16 +301,29 @@ def two_workers_lose_one(settings: Settings, logs: Path, sig: int) -> None:
         shares = wait_for_assignment(settings, members=2)
         phase(f"two workers share news.raw: {shares}")
         assert len(shares) == 2 and not shares[0] & shares[1], f"two workers should split news.raw: {shares}"
+        # ... and their stories processes news.signals, in a group of their own.
+        stories = wait_for_assignment(settings, members=2, group=STORIES_GROUP, topic=NEWS_SIGNALS)
+        phase(f"two stories processes share news.signals: {stories}")
+
+        victim = workers[0]
 
         def stop_one() -> str:
-            workers[0].send_signal(sig)
-            return f"worker 1 sent signal {sig}"
+            nonlocal victim
+            index = clustering_worker(logs, len(workers))
+            victim = workers[index]
+            doomed = [victim.pid] + (child_pids(victim.pid) if sig == signal.SIGKILL else [])
+            for pid in doomed:
+                os.kill(pid, sig)
+            return f"worker {index + 1} (its stories process clusters) sent signal {sig}: pids {doomed}"
 
         replay_around(settings, logs, first, second, stop_one, phase)
-        workers[0].wait(timeout=60)
-        phase(f"worker 1 exited with {workers[0].returncode}")
-        # The survivor holds every partition of news.raw now.
+        victim.wait(timeout=60)
+        phase(f"the stopped worker exited with {victim.returncode}")
+        # The survivor holds every partition of news.raw now, its stories process every one
+        # of news.signals (the first worker's child stopped with it).
         assert wait_for_assignment(settings, members=1) == [set(range(settings.partitions))]
+        assert wait_for_assignment(settings, members=1, group=STORIES_GROUP, topic=NEWS_SIGNALS) == [
+            set(range(settings.partitions))]
     finally:
         for worker in workers:
             stop_process(worker)

@@ -25,7 +25,7 @@ from oreradar.settings import PACKAGE_ROOT, Settings
 from oreradar.topics import NEWS_RAW
 from oreradar.processes import stop_processes
 from producers.replay_cli import replay_paths
-from tests.integration.kafka_helpers import free_port, send_raw, settings_env, start_oreradar
+from tests.integration.kafka_helpers import free_port, free_port_block, send_raw, settings_env, start_oreradar
 from tests.unit.feeds.feedserver import FeedServer
 
 DASHBOARDS = PACKAGE_ROOT / "deploy" / "grafana" / "dashboards"
@@ -98,13 +98,18 @@ def test_dashboards_query_only_what_exists() -> None:
 @pytest.mark.slow
 def test_every_panel_and_rule_returns_data(kafka_settings: Settings, tmp_path: Path) -> None:
     ports = {cmd: free_port() for cmd in JOBS}
+    # The worker's stories stage runs in a child process on the worker's port + 1: a second
+    # target of the job oreradar-worker, where the dashboards look for its metrics.
+    ports["worker"] = free_port_block(2)
+    targets = {JOBS[cmd]: [f"127.0.0.1:{port}"] for cmd, port in ports.items()}
+    targets[JOBS["worker"]].append(f"127.0.0.1:{ports['worker'] + 1}")
     run = uuid.uuid4().hex[:8]
     procs: list[subprocess.Popen[bytes]] = []
     settings = kafka_settings.model_copy(
         update={"state_dir": tmp_path / "state", "consumer_group": f"dash-{run}",
                 "prometheus_port": free_port(), "alertmanager_port": free_port()}
     )
-    monitor = Monitor(settings, {JOBS[cmd]: [f"127.0.0.1:{port}"] for cmd, port in ports.items()}, scrape_interval="1s")
+    monitor = Monitor(settings, targets, scrape_interval="1s")
     prometheus = monitor.urls()["prometheus"]
     with FeedServer() as server:
         catalogue = tmp_path / "feeds.yaml"
@@ -118,7 +123,7 @@ def test_every_panel_and_rule_returns_data(kafka_settings: Settings, tmp_path: P
             monitor.start()
             for cmd, args in (("worker", ["worker"]), ("alerts", ["alerts", "--quiet"]), ("feeds", ["feeds", "poll"])):
                 procs.append(start_oreradar(args, dict(env, ORERADAR_METRICS_PORT=str(ports[cmd])), tmp_path / f"{cmd}.log"))
-            assert wait_for(prometheus, 'count(up{job=~"oreradar-.*"} == 1)', 3, timeout=90) == 3, "not every process is scraped"
+            assert wait_for(prometheus, 'count(up{job=~"oreradar-.*"} == 1)', 4, timeout=90) == 4, "not every process is scraped"
 
             paths = [PACKAGE_ROOT / "seeds" / "labelled"] + ([PACKAGE_ROOT / "seeds" / "stories"] if (PACKAGE_ROOT / "seeds" / "stories").is_dir() else [])
             summary = replay_paths(settings, paths, progress=False)
@@ -126,6 +131,8 @@ def test_every_panel_and_rule_returns_data(kafka_settings: Settings, tmp_path: P
             decided = wait_for(prometheus, 'sum(oreradar_items_total{stage="classify"})', len(summary.ids), timeout=180)
             assert decided >= len(summary.ids), f"worker decided {decided} of {len(summary.ids)}"
             assert wait_for(prometheus, 'sum(oreradar_dropped_total{stage="classify"})', 1, timeout=30) >= 1
+            # The stories process (scraped in the worker's job) has turned signals into stories.
+            assert wait_for(prometheus, 'sum(oreradar_stories_total{job="oreradar-worker"})', 1, timeout=120) >= 1
             assert wait_for(prometheus, "count(oreradar_feed_last_success_timestamp_seconds)", 1, timeout=60) >= 1
             time.sleep(3)  # a few more scrapes after the last change, inside every rate window
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from oreradar import __version__
-from oreradar.monitor import JOBS
+from oreradar.monitor import JOBS, PROCESS_JOBS
 from oreradar.settings import DEFAULT_METRICS_PORTS, PACKAGE_ROOT
 
 DEPLOY = PACKAGE_ROOT / "deploy"
@@ -26,22 +26,46 @@ COMPOSE = DEPLOY / "compose"
 K8S = DEPLOY / "k8s"
 IMAGE = f"oreradar:{__version__}"
 COMMAND_OF_JOB = {job: cmd for cmd, job in JOBS.items()}
+PROCESS_OF_PORT = {port: process for process, port in DEFAULT_METRICS_PORTS.items()}
+# What `oreradar worker --stage …` each process runs when the stages are deployed apart.
+STAGE_OF_PROCESS = {"worker": "classify", "stories": "stories"}
 
 
 def _load_all(path: Path) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
 
 
-def _scrape_ports(prometheus_yml: Path) -> dict[str, tuple[str, int]]:
-    """job → (host or DNS name, port) from static or DNS service discovery."""
-    out = {}
+def _scrape_targets(prometheus_yml: Path) -> dict[str, list[tuple[str, int]]]:
+    """job → every (host or DNS name, port) from static or DNS service discovery."""
+    out: dict[str, list[tuple[str, int]]] = {}
     for job in yaml.safe_load(prometheus_yml.read_text())["scrape_configs"]:
-        if "static_configs" in job:
-            host, port = job["static_configs"][0]["targets"][0].rsplit(":", 1)
-            out[job["job_name"]] = (host, int(port))
-        else:
-            sd = job["dns_sd_configs"][0]
-            out[job["job_name"]] = (sd["names"][0], int(sd["port"]))
+        targets = out.setdefault(job["job_name"], [])
+        for static in job.get("static_configs", []):
+            for target in static["targets"]:
+                host, port = target.rsplit(":", 1)
+                targets.append((host, int(port)))
+        for sd in job.get("dns_sd_configs", []):
+            targets.extend((name, int(sd["port"])) for name in sd["names"])
+    return out
+
+
+def _stage(args: list[str]) -> str:
+    """The stage an `oreradar worker` command line runs (all when it names none)."""
+    return args[args.index("--stage") + 1] if "--stage" in args else "all"
+
+
+def _scraped_processes(prometheus_yml: Path) -> list[tuple[str, str, int]]:
+    """(process, host, port) of every target, each checked to sit in its process's job."""
+    scraped = _scrape_targets(prometheus_yml)
+    assert set(scraped) == set(JOBS.values())
+    out = []
+    for job, targets in scraped.items():
+        for host, port in targets:
+            process = PROCESS_OF_PORT[port]
+            assert PROCESS_JOBS[process] == job, f"{host}:{port} is {process}'s port but scraped in {job}"
+            out.append((process, host, port))
+    # Every process, the stories stage's own included, is scraped (dashboards read them all).
+    assert {process for process, _, _ in out} == set(PROCESS_JOBS)
     return out
 
 
@@ -67,14 +91,13 @@ def compose() -> dict[str, Any]:
 
 def test_compose_runs_every_process_on_its_settings_port(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    scraped = _scrape_ports(COMPOSE / "prometheus.yml")
-    assert set(scraped) == set(JOBS.values())
-    for job, (host, port) in scraped.items():
-        command = COMMAND_OF_JOB[job]
+    for process, host, port in _scraped_processes(COMPOSE / "prometheus.yml"):
         service = services[host]
         assert service["image"] == IMAGE, host
-        assert service["command"][0] == command
-        assert service["environment"]["ORERADAR_METRICS_PORT"] == str(DEFAULT_METRICS_PORTS[command]) == str(port)
+        assert service["command"][0] == COMMAND_OF_JOB[PROCESS_JOBS[process]]
+        if process in STAGE_OF_PROCESS:  # the worker's stages run apart: neither starts the other
+            assert _stage(service["command"]) == STAGE_OF_PROCESS[process], host
+        assert service["environment"]["ORERADAR_METRICS_PORT"] == str(DEFAULT_METRICS_PORTS[process]) == str(port)
         assert str(port) in service["expose"]
 
 
@@ -128,17 +151,16 @@ def k8s() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def test_k8s_deployments_serve_metrics_where_prometheus_looks(k8s: dict[tuple[str, str], dict[str, Any]]) -> None:
-    scraped = _scrape_ports(K8S / "prometheus.yml")
-    assert set(scraped) == set(JOBS.values())
-    for job, (service_name, port) in scraped.items():
-        command = COMMAND_OF_JOB[job]
+    for process, service_name, port in _scraped_processes(K8S / "prometheus.yml"):
         service = k8s[("Service", service_name)]
         assert service["spec"]["clusterIP"] == "None", "DNS discovery needs a headless service"
-        assert service["spec"]["ports"][0]["port"] == port == DEFAULT_METRICS_PORTS[command]
+        assert service["spec"]["ports"][0]["port"] == port == DEFAULT_METRICS_PORTS[process]
         deployment = k8s[("Deployment", service_name)]
         assert deployment["spec"]["selector"]["matchLabels"] == service["spec"]["selector"]
         container = deployment["spec"]["template"]["spec"]["containers"][0]
-        assert container["image"] == IMAGE and container["args"][0] == command
+        assert container["image"] == IMAGE and container["args"][0] == COMMAND_OF_JOB[PROCESS_JOBS[process]]
+        if process in STAGE_OF_PROCESS:
+            assert _stage(container["args"]) == STAGE_OF_PROCESS[process], service_name
         assert {"name": "ORERADAR_METRICS_PORT", "value": str(port)} in container["env"]
         assert container["ports"][0]["containerPort"] == port
     assert k8s[("Deployment", "oreradar-feeds")]["spec"]["replicas"] == 1
