@@ -123,7 +123,9 @@ class _Record(BaseModel):
     _parse_json_in_one_pass: ClassVar[bool] = False
 
     def to_json(self) -> bytes:
-        return self.model_dump_json().encode("utf-8")
+        # The same bytes as model_dump_json().encode(), without the round trip through str
+        # (the worker writes one record per item).
+        return self.__pydantic_serializer__.to_json(self)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
