@@ -123,7 +123,8 @@ def producer_send(app: faust.App) -> Send:
     sensors) cost about as much per record as the JSON of the signal and serve nothing
     here (the worker runs no faust sensors and publishes on send, not on commit)."""
     async def send(out: Outgoing) -> Awaitable[Any]:
-        return await app.producer.send(
+        producer = await app.maybe_start_producer()  # as Topic.send does: started once, then a flag test
+        return await producer.send(
             out.topic.get_topic_name(), out.key, out.value, partition=None, timestamp=None, headers=None,
         )
 
