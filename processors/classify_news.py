@@ -120,8 +120,8 @@ async def topic_send(out: Outgoing) -> Awaitable[Any]:
 def producer_send(app: faust.App) -> Send:
     """Straight to the app's producer (aiokafka underneath), as ``Topic.send`` ends up
     doing: its layers on the way (a FutureMessage and a callback per record, the send
-    sensors) cost about as much per record as the JSON of the signal and serve nothing
-    here (the worker runs no faust sensors and publishes on send, not on commit)."""
+    sensors) cost more per record than the signal's JSON and serve nothing here (nothing
+    reads faust's send statistics, and the app publishes on send, not on commit)."""
     async def send(out: Outgoing) -> Awaitable[Any]:
         producer = await app.maybe_start_producer()  # as Topic.send does: started once, then a flag test
         return await producer.send(
