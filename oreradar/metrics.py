@@ -228,26 +228,28 @@ class SignalMetrics:
             "oreradar_signal_commodities_total", "Relevant signals by commodity id", ["commodity"], registry=registry
         )
         self.severities = Counter("oreradar_signal_severity_total", "Relevant signals by severity", ["severity"], registry=registry)
-        for t in SIGNAL_TYPES:
-            self.types.labels(signal_type=t)
-        for s in SEVERITIES:
-            self.severities.labels(severity=s)
-        for c in (*self._countries, "other"):
-            self.countries.labels(country=c)
-        for c in (*self._commodities, "other"):
-            self.commodities.labels(commodity=c)
+        # Every series exists at zero from the start, and its child is kept: count() runs
+        # once per decision, and a labels() lookup costs more than the increment.
+        self._type_children = {t: self.types.labels(signal_type=t) for t in SIGNAL_TYPES}
+        self._severity_children = {s: self.severities.labels(severity=s) for s in SEVERITIES}
+        self._country_children = {c: self.countries.labels(country=c) for c in (*self._countries, "other")}
+        self._commodity_children = {c: self.commodities.labels(commodity=c) for c in (*self._commodities, "other")}
 
     def count(self, signal: Signal) -> None:
         if not signal.relevant:
             return
         for t in signal.signal_types:
-            self.types.labels(signal_type=t).inc()
+            child = self._type_children.get(t)
+            (child or self.types.labels(signal_type=t)).inc()
+        other = self._country_children["other"]
         for c in signal.countries:
-            self.countries.labels(country=c if c in self._countries else "other").inc()
+            self._country_children.get(c, other).inc()
+        other = self._commodity_children["other"]
         for c in signal.commodities:
-            self.commodities.labels(commodity=c if c in self._commodities else "other").inc()
+            self._commodity_children.get(c, other).inc()
         if signal.severity:
-            self.severities.labels(severity=signal.severity).inc()
+            child = self._severity_children.get(signal.severity)
+            (child or self.severities.labels(severity=signal.severity)).inc()
 
 
 def register_build_info(process: str, registry: CollectorRegistry = REGISTRY) -> None:

@@ -1,6 +1,7 @@
 """The stream's throughput and latency through a real Apache Kafka, beside the classifier alone.
 
-    python -m bench.pipeline [--items 10000] [--latency-seconds 15] [--rate 200] [--workers 1,2] [--json]
+    python -m bench.pipeline [--items 10000] [--latency-seconds 15] [--rate 200] [--workers 1,2]
+                             [--stories on|off|both] [--json]
 
 Everything in one run, so the ratio compares like with like on a shared machine:
 
@@ -13,6 +14,9 @@ Everything in one run, so the ratio compares like with like on a shared machine:
 3. **latency at a fixed load**: items published at ``--rate`` per second for
    ``--latency-seconds``; p50/p99/max of (signal timestamp − publish time);
 4. the same sustained run with **two workers** in the consumer group.
+
+``--stories off`` runs the workers classify only (``ORERADAR_STORIES_ENABLED=false``), the
+stage issue 12's targets are about; ``both`` measures with and without, one after the other.
 
 Without ORERADAR_KAFKA_BOOTSTRAP the bench starts its own local broker (the project's
 script) on a free port with a temporary state folder, and stops it at the end. Workers
@@ -109,8 +113,8 @@ def _producer(settings: Settings):  # type: ignore[no-untyped-def]
     return KafkaProducer(**producer_config(settings))
 
 
-def _start_worker(settings: Settings, env: dict[str, str], log_dir: Path, n: int) -> subprocess.Popen[bytes]:
-    log = (log_dir / f"worker-{n}.log").open("wb")
+def _start_worker(env: dict[str, str], log_dir: Path, name: str) -> subprocess.Popen[bytes]:
+    log = (log_dir / f"worker-{name}.log").open("wb")
     return subprocess.Popen([sys.executable, "-m", "oreradar", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -221,49 +225,19 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
     stop_processes(procs)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=10000, help="items of each sustained run (default 10000)")
-    parser.add_argument("--rate", type=float, default=200.0, help="offered load of the latency run, items/s (default 200)")
-    parser.add_argument("--latency-seconds", type=float, default=15.0, help="length of the latency run (default 15)")
-    parser.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated (default 1,2)")
-    parser.add_argument("--partitions", type=int, default=6, help="partitions of the topics (default 6)")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the worker logs and print where")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args(argv)
-    counts = [int(c) for c in args.workers.split(",") if c.strip()]
-
-    state = Path(tempfile.mkdtemp(prefix="oreradar-bench-"))
-    own_broker = not os.environ.get("ORERADAR_KAFKA_BOOTSTRAP")
-    tag = uuid.uuid4().hex[:8]
-    settings = Settings.load(
-        state_dir=state, partitions=args.partitions, consumer_group=f"bench-{tag}", metrics_port=0,
-        **({"broker_port": _free_port()} if own_broker else {}),
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORERADAR_")}
-    env.update(
-        ORERADAR_BROKER_PORT=str(settings.broker_port), ORERADAR_STATE_DIR=str(state),
-        ORERADAR_CONSUMER_GROUP=settings.consumer_group, ORERADAR_PARTITIONS=str(args.partitions),
-        ORERADAR_METRICS_PORT="0", ORERADAR_LOG_LEVEL="WARNING",
-    )
-    if settings.kafka_bootstrap:
-        env["ORERADAR_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
+def measure(
+    settings: Settings, env: dict[str, str], state: Path, articles: list[NewsItem], counts: list[int],
+    args: argparse.Namespace, tag: str,
+) -> dict[str, dict[str, float]]:
+    """The sustained runs (and the latency run with the first worker count) of one set of
+    workers started with ``env``; the workers are stopped before it returns."""
     procs: list[subprocess.Popen[bytes]] = []
-    figures: dict[str, object] = {"items": args.items}
+    decisions = Decisions(settings)
+    runs: dict[str, dict[str, float]] = {}
     try:
-        if own_broker:
-            broker_command(settings, "start")
-        wait_for_cluster(settings, timeout=90)
-        ensure_topics(settings)
-        articles = build_articles(400)
-        alone_rate, alone_cpu = classifier_alone(_items(articles, args.items, "alone"))
-        figures["classifier_alone_items_per_s"] = alone_rate
-        figures["classifier_alone_items_per_cpu_s"] = alone_cpu
-        decisions = Decisions(settings)
-        runs: dict[str, dict[str, float]] = {}
         for count in counts:
             while len(procs) < count:
-                procs.append(_start_worker(settings, env, state, len(procs) + 1))
+                procs.append(_start_worker(env, state, f"{tag}-{len(procs) + 1}"))
             _wait_ready(settings, decisions, articles[0])
             time.sleep(3 if count > 1 else 0)  # the group settles after the last join
             _wait_ready(settings, decisions, articles[0])
@@ -277,10 +251,59 @@ def main(argv: list[str] | None = None) -> int:
                     settings, decisions, _items(articles, n, f"{tag}-l{count}"), args.rate, timeout=120,
                     pids=[p.pid for p in procs],
                 )
-        decisions.close()
-        figures.update(runs)
     finally:
+        decisions.close()
         _stop(procs)
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=10000, help="items of each sustained run (default 10000)")
+    parser.add_argument("--rate", type=float, default=200.0, help="offered load of the latency run, items/s (default 200)")
+    parser.add_argument("--latency-seconds", type=float, default=15.0, help="length of the latency run (default 15)")
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated (default 1,2)")
+    parser.add_argument("--partitions", type=int, default=6, help="partitions of the topics (default 6)")
+    parser.add_argument("--stories", choices=("on", "off", "both"), default="on",
+                        help="run the workers with the stories stage (on, as `oreradar worker` does by default), "
+                             "classify only (off: ORERADAR_STORIES_ENABLED=false), or one after the other (both)")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the worker logs and print where")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    counts = [int(c) for c in args.workers.split(",") if c.strip()]
+    modes = ["on", "off"] if args.stories == "both" else [args.stories]
+
+    state = Path(tempfile.mkdtemp(prefix="oreradar-bench-"))
+    own_broker = not os.environ.get("ORERADAR_KAFKA_BOOTSTRAP")
+    tag = uuid.uuid4().hex[:8]
+    settings = Settings.load(
+        state_dir=state, partitions=args.partitions, consumer_group=f"bench-{tag}", metrics_port=0,
+        **({"broker_port": _free_port()} if own_broker else {}),
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORERADAR_")}
+    env.update(
+        ORERADAR_BROKER_PORT=str(settings.broker_port), ORERADAR_STATE_DIR=str(state),
+        ORERADAR_PARTITIONS=str(args.partitions), ORERADAR_METRICS_PORT="0", ORERADAR_LOG_LEVEL="WARNING",
+    )
+    if settings.kafka_bootstrap:
+        env["ORERADAR_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
+    figures: dict[str, object] = {"items": args.items}
+    by_mode: dict[str, dict[str, dict[str, float]]] = {}
+    try:
+        if own_broker:
+            broker_command(settings, "start")
+        wait_for_cluster(settings, timeout=90)
+        ensure_topics(settings)
+        articles = build_articles(400)
+        alone_rate, alone_cpu = classifier_alone(_items(articles, args.items, "alone"))
+        figures["classifier_alone_items_per_s"] = alone_rate
+        figures["classifier_alone_items_per_cpu_s"] = alone_cpu
+        for mode in modes:
+            # A consumer group of its own per mode: each set of workers reads news.raw afresh.
+            mode_env = {**env, "ORERADAR_CONSUMER_GROUP": f"{settings.consumer_group}-stories-{mode}",
+                        "ORERADAR_STORIES_ENABLED": "true" if mode == "on" else "false"}
+            by_mode[mode] = measure(settings, mode_env, state, articles, counts, args, f"{tag}-{mode}")
+    finally:
         if own_broker:
             broker_command(settings, "stop", check=False)
         if args.keep_logs:
@@ -288,28 +311,35 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(state, ignore_errors=True)
 
-    alone = float(figures["classifier_alone_items_per_s"])  # type: ignore[arg-type]
-    one = runs[f"sustained_{counts[0]}_workers"]["items_per_s"]
-    lat = runs[f"latency_{counts[0]}_workers"]
-    ratio = one / alone
-    cpu_ratio = runs[f"sustained_{counts[0]}_workers"]["worker_items_per_cpu_s"] / alone_cpu
-    passed, line = verdict(one, ratio, lat["p99_ms"])
-    figures.update(ratio_worker_over_classifier=ratio, cpu_ratio_worker_over_classifier=cpu_ratio, passed=passed)
+    passed_all = True
+    lines = [f"classifier alone    {alone_rate:,.0f} items/s (in-process, same items, {args.items} of them); "
+             f"{alone_cpu:,.0f} per CPU second"]
+    for mode, runs in by_mode.items():
+        one = runs[f"sustained_{counts[0]}_workers"]
+        lat = runs[f"latency_{counts[0]}_workers"]
+        ratio = one["items_per_s"] / alone_rate
+        cpu_ratio = one["worker_items_per_cpu_s"] / alone_cpu
+        passed, line = verdict(one["items_per_s"], ratio, lat["p99_ms"])
+        passed_all = passed_all and passed
+        runs["summary"] = {"ratio_worker_over_classifier": ratio, "cpu_ratio_worker_over_classifier": cpu_ratio,
+                           "passed": passed}
+        figures[f"stories_{mode}"] = runs
+        lines.append(f"-- stories stage {mode}" + (" (classify only)" if mode == "off" else ""))
+        for count in counts:
+            run = runs[f"sustained_{count}_workers"]
+            lines.append(f"{count} worker(s)         {run['items_per_s']:,.0f} items/s sustained, publish to last decision "
+                         f"({run['items']} items in {run['seconds']:.1f} s; producer alone {run['publish_items_per_s']:,.0f}/s); "
+                         f"{run['worker_items_per_cpu_s']:,.0f} items per worker CPU second")
+        lines.append(f"ratio               {ratio:.2f}x the classifier alone (one worker); per CPU second {cpu_ratio:.2f}x")
+        lines.append(f"latency             p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, max {lat['max_ms']:.0f} ms "
+                     f"at {lat['rate']:.0f} items/s ({lat['items']} items, one worker, "
+                     f"{lat['worker_cpu_share']:.0%} of a core used)")
+        lines.append(line)
+    figures["passed"] = passed_all
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
-    print(f"classifier alone    {alone:,.0f} items/s (in-process, same items, {args.items} of them); "
-          f"{alone_cpu:,.0f} per CPU second")
-    for count in counts:
-        run = runs[f"sustained_{count}_workers"]
-        print(f"{count} worker(s)         {run['items_per_s']:,.0f} items/s sustained, publish to last decision "
-              f"({run['items']} items in {run['seconds']:.1f} s; producer alone {run['publish_items_per_s']:,.0f}/s); "
-              f"{run['worker_items_per_cpu_s']:,.0f} items per worker CPU second")
-    print(f"ratio               {ratio:.2f}x the classifier alone (one worker); per CPU second {cpu_ratio:.2f}x")
-    print(f"latency             p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, max {lat['max_ms']:.0f} ms "
-          f"at {lat['rate']:.0f} items/s ({lat['items']} items, one worker, "
-          f"{lat['worker_cpu_share']:.0%} of a core used)")
-    print(line)
+    print("\n".join(lines))
     return 0
 
 

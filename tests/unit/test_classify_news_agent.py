@@ -33,7 +33,7 @@ def harness():  # type: ignore[no-untyped-def]
     registry = CollectorRegistry()
     metrics = PipelineMetrics(registry)
     app, topics = build_app(Settings(metrics_port=0))  # test_context never connects
-    agent = classify_news.register(app, topics, classify, metrics)
+    agent = classify_news.register(app, topics, classify, metrics, send=classify_news.topic_send)
     sends = {name: AsyncMock(side_effect=_acknowledged) for name in ("signals", "alerts", "deadletter")}
     for name, mock in sends.items():
         object.__setattr__(getattr(topics, name), "send", mock)

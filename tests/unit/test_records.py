@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from oreradar.errors import RecordError
 from oreradar.records import Alert, LabelledItem, NewsItem, Signal, make_item_id
@@ -121,3 +122,46 @@ def test_labelled_corpus_is_loaded_by_one_function(tmp_path) -> None:  # type: i
     (tmp_path / "b.jsonl").write_text(good + "\n" + json.dumps({"title": "no gold"}) + "\n", encoding="utf-8")
     with pytest.raises(RecordError, match=r"b\.jsonl:2"):
         load_labelled([tmp_path])
+
+
+# NewsItem.from_json validates in one pass (pydantic-core) and falls back to json.loads +
+# model_validate for whatever that pass refuses: the outcome must be the two-pass one.
+_PAYLOADS = [
+    b'{"id": "a", "title": "Gallium", "published": "2025-01-02T03:04:05", "fetched": "2025-01-02T04:00:00Z"}',
+    b'{"id": "a", "title": "first", "title": "second", "extra": [1, {"x": null}], "fetched": 1700000000}',
+    b'\xef\xbb\xbf{"id": "a", "title": "after a byte-order mark", "fetched": "2025-01-02T04:00:00Z"}',
+    '{"id": "a", "title": "UTF-16", "fetched": "2025-01-02T04:00:00Z"}'.encode("utf-16"),
+    b'{"id": "a", "title": "lone \\ud800 surrogate", "fetched": "2025-01-02T04:00:00Z"}',
+    b'{"id": "a", "title": "bad \xff byte"}',
+    b'{"id": "a", "title": "trailing"} x',
+    b'{"id": 7, "title": "wrong type"}',
+    b'{"id": "a", "title": NaN}',
+    b'{"id": "a", "title": "deep", "x": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+]
+
+
+@pytest.mark.parametrize("raw", _PAYLOADS)
+def test_one_pass_parsing_gives_the_two_pass_outcome(raw: bytes) -> None:
+    def two_pass() -> object:
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            return "not valid JSON"
+        try:
+            return NewsItem.model_validate(data)
+        except ValidationError as exc:
+            return ".".join(str(p) for p in exc.errors()[0]["loc"])
+
+    expected = two_pass()
+    try:
+        got: object = NewsItem.from_json(raw)
+    except RecordError as exc:
+        got = "not valid JSON" if str(exc).startswith("not valid JSON") else exc.field
+    assert got == expected
+
+
+def test_to_json_is_model_dump_json_bytes() -> None:
+    signal = Signal(id="a", relevant=True, severity="high", countries=["KZ"], title="Tungsten — 钨", lead="é" * 3)
+    item = NewsItem.create(source="s", title="Вольфрам", body="x")
+    for record in (signal, item):
+        assert record.to_json() == record.model_dump_json().encode("utf-8")
