@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -62,6 +62,7 @@ from oreradar.metrics import PipelineMetrics, StoryMetrics
 from oreradar.records import Alert, Signal, utc_now
 from oreradar.settings import Settings
 from processors.app import Topics, app_id
+from processors.batches import finish_sends
 from processors.handle_raw import dead_letter
 from processors.stories import JoinRules, TrendRules
 from processors.stories.features import Lemmatize, default_lemmatize
@@ -97,26 +98,6 @@ def changelog_topic_name(app_id: str, table: str = STORIES_TABLE) -> str:
 # Up to this many records per batch, or what came within BATCH_WITHIN seconds.
 BATCH_MAX = 500
 BATCH_WITHIN = 0.02
-
-
-# How long a stopping agent still waits for the sends of the batch it is in (_to_the_end).
-STOP_GRACE = 20.0
-
-
-async def _to_the_end(work: Awaitable[None], what: str) -> None:
-    """Await ``work`` even when the agent is cancelled meanwhile (a stop), then let the
-    cancel go on. Why: ``take_events`` acks a batch's offsets when the agent leaves the
-    batch, however it leaves (a ``finally``), and Faust commits them on its way out; a batch
-    cut short would be committed without its records sent, and lost (seen in the cluster
-    test: a SIGTERM during the forwarder's first batch dropped 39 relevant signals)."""
-    task = asyncio.ensure_future(work)
-    try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        done, _ = await asyncio.wait([task], timeout=STOP_GRACE)
-        if not done:
-            log.error("stories: stopping with the sends of a %s batch still pending after %.0fs", what, STOP_GRACE)
-        raise
 
 
 async def _send_all(outgoing: list[tuple[Any, ...]], pipeline: PipelineMetrics) -> None:
@@ -199,7 +180,7 @@ def register(
                     outgoing.append(dead(None, "empty record (null value)", event))
                 elif wanted(signal):
                     outgoing.append((inbox, STORY_KEY, event.value, event.message.timestamp))  # type: ignore[arg-type]
-            await _to_the_end(_send_all(outgoing, pipeline), "forward")
+            await finish_sends(_send_all(outgoing, pipeline), "stories forward")
 
     def current_stage() -> StoryStage:
         if state.stage is None:
@@ -248,7 +229,7 @@ def register(
                     continue
                 outgoing.extend(apply(step, stage, pending))
             flush(pending)
-            await _to_the_end(_send_all(outgoing, pipeline), "stories")
+            await finish_sends(_send_all(outgoing, pipeline), "stories")
 
     def flush(pending: dict[Any, dict[str, Any | None]]) -> None:
         for table, entries in pending.items():

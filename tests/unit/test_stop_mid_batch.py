@@ -1,7 +1,7 @@
-"""A stories agent stopped in the middle of a batch still makes the batch's sends.
+"""A batched agent (classify, stories) stopped in the middle of a batch still makes the batch's sends.
 
 take_events acks a batch's offsets however the agent leaves it, so the sends must not be
-cut short by the cancel that stops the agent (processors.cluster_stories._to_the_end).
+cut short by the cancel that stops the agent (processors.batches.finish_sends).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from processors.cluster_stories import _to_the_end
+from processors.batches import finish_sends
 
 
 def test_a_cancelled_batch_finishes_its_sends_then_stops() -> None:
@@ -22,7 +22,7 @@ def test_a_cancelled_batch_finishes_its_sends_then_stops() -> None:
             sent.append(i)
 
     async def agent() -> None:
-        await _to_the_end(sends(), "test")
+        await finish_sends(sends(), "test")
         sent.append(99)  # the agent's next step: never reached once cancelled
 
     async def main() -> None:
@@ -41,4 +41,4 @@ def test_an_uncancelled_batch_is_awaited_as_usual() -> None:
         raise ValueError("refused")
 
     with pytest.raises(ValueError):
-        asyncio.run(_to_the_end(sends(), "test"))
+        asyncio.run(finish_sends(sends(), "test"))
