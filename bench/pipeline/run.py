@@ -28,6 +28,7 @@ targets of issue 12: one worker ≥ 1,000 items/s and ≥ 0.5× the classifier a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -38,10 +39,11 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.classify.run import build_articles
-from oreradar.kafka_admin import ensure_topics, kafka_client_config, producer_config, wait_for_cluster
+from oreradar.kafka_admin import PRODUCER_BATCH_BYTES, PRODUCER_LINGER_MS, ensure_topics, kafka_client_config, producer_config, wait_for_cluster
 from oreradar.local_broker import broker_command
 from oreradar.records import NewsItem
 from oreradar.settings import Settings
@@ -64,32 +66,63 @@ def _items(articles: list[NewsItem], n: int, tag: str) -> list[NewsItem]:
     return [articles[i % len(articles)].model_copy(update={"id": f"{tag}-{i}"}) for i in range(n)]
 
 
+def _partitions(settings: Settings, topic: str) -> list[int]:
+    """The topic's partitions (aiokafka's consumer knows only the topics it subscribed to)."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(**kafka_client_config(settings))
+    try:
+        parts = sorted(consumer.partitions_for_topic(topic) or ())
+    finally:
+        consumer.close()
+    if not parts:
+        raise LookupError(f"topic {topic} has no partitions (not created?)")
+    return parts
+
+
 class Decisions:
-    """Reads ``news.signals`` from its end in a thread; keeps each id's record timestamp (ms)."""
+    """Reads ``news.signals`` from its end in a thread; keeps each id's record timestamp (ms).
+
+    aiokafka (record batches parsed in C) in an event loop of its own: the bench reads every
+    decision of the run, and kafka-python's pure-Python parsing took CPU the worker needed."""
 
     def __init__(self, settings: Settings):
-        from kafka import KafkaConsumer, TopicPartition
-
-        self._consumer = KafkaConsumer(enable_auto_commit=False, fetch_max_bytes=64 * 1024 * 1024,
-                                       **kafka_client_config(settings))
-        parts = [TopicPartition(NEWS_SIGNALS, p) for p in sorted(self._consumer.partitions_for_topic(NEWS_SIGNALS) or ())]
-        self._consumer.assign(parts)
-        self._consumer.seek_to_end(*parts)
-        for tp in parts:
-            self._consumer.position(tp)  # resolve "end" now, before anything is published
         self.seen: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._ready = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=asyncio.run, args=(self._run(settings),), daemon=True)
         self._thread.start()
+        if not self._ready.wait(60):
+            raise SystemExit(f"cannot read {settings.topic(NEWS_SIGNALS)} at {settings.bootstrap}: {self._error}")
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for batch in self._consumer.poll(timeout_ms=200).values():
-                with self._lock:
-                    for record in batch:
-                        key = record.key.decode() if record.key else ""
-                        self.seen.setdefault(key, record.timestamp)
+    async def _run(self, settings: Settings) -> None:
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap, enable_auto_commit=False,
+                                    fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=16 * 1024 * 1024)
+        try:
+            await consumer.start()
+            topic = settings.topic(NEWS_SIGNALS)
+            parts = [TopicPartition(topic, p) for p in _partitions(settings, topic)]
+            consumer.assign(parts)
+            await consumer.seek_to_end(*parts)
+            for tp in parts:
+                await consumer.position(tp)  # resolve "end" now, before anything is published
+        except Exception as exc:  # reported by __init__
+            self._error = exc
+            await consumer.stop()
+            return
+        self._ready.set()
+        try:
+            while not self._stop.is_set():
+                for batch in (await consumer.getmany(timeout_ms=200)).values():
+                    with self._lock:
+                        for record in batch:
+                            self.seen.setdefault(record.key.decode() if record.key else "", record.timestamp)
+        finally:
+            await consumer.stop()
 
     def wait_for(self, ids: set[str], timeout: float) -> dict[str, int]:
         deadline = time.monotonic() + timeout
@@ -104,7 +137,6 @@ class Decisions:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        self._consumer.close()
 
 
 def _producer(settings: Settings):  # type: ignore[no-untyped-def]
@@ -122,7 +154,7 @@ def _wait_ready(settings: Settings, decisions: Decisions, article: NewsItem, tim
     """A worker is ready when an item published now comes out decided."""
     producer = _producer(settings)
     probe = article.model_copy(update={"id": f"probe-{uuid.uuid4().hex[:8]}"})
-    producer.send(NEWS_RAW, value=probe.to_json(), key=probe.id.encode()).get(timeout=30)
+    producer.send(settings.topic(NEWS_RAW), value=probe.to_json(), key=probe.id.encode()).get(timeout=30)
     producer.close()
     if not decisions.wait_for({probe.id}, timeout):
         raise SystemExit(f"no worker decided a probe item within {timeout:.0f}s; see the worker logs")
@@ -140,17 +172,37 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def publish(settings: Settings, items: list[NewsItem]) -> tuple[float, float]:
+    """Publish every item to ``news.raw`` as fast as aiokafka goes (acks from all in-sync
+    replicas, idempotent, as every producer of oreradar); returns (first send, last ack)
+    wall times. aiokafka builds record batches in C: about 40,000 items/s here, where
+    kafka-python's pure-Python producer manages about 2,300 on its own and under 1,000
+    beside this process's consumer thread, so it, not the worker, set the sustained rate."""
+    from aiokafka import AIOKafkaProducer
+
+    payloads = [(item.id.encode(), item.to_json()) for item in items]
+    raw = settings.topic(NEWS_RAW)
+
+    async def run() -> tuple[float, float]:
+        producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, acks="all", enable_idempotence=True,
+                                    linger_ms=PRODUCER_LINGER_MS, max_batch_size=PRODUCER_BATCH_BYTES)
+        await producer.start()
+        try:
+            first = time.time()
+            acks = [await producer.send(raw, value=value, key=key) for key, value in payloads]
+            await asyncio.gather(*acks)
+            return first, time.time()
+        finally:
+            await producer.stop()
+
+    return asyncio.run(run())
+
+
 def sustained(
     settings: Settings, decisions: Decisions, items: list[NewsItem], timeout: float, pids: list[int]
 ) -> dict[str, float]:
-    producer = _producer(settings)
     cpu_before = _cpu_seconds(pids)
-    first = time.time()
-    for item in items:
-        producer.send(NEWS_RAW, value=item.to_json(), key=item.id.encode())
-    producer.flush()
-    published = time.time()
-    producer.close()
+    first, published = publish(settings, items)
     got = decisions.wait_for({i.id for i in items}, timeout)
     if len(got) < len(items):
         raise SystemExit(f"only {len(got)} of {len(items)} items were decided within {timeout:.0f}s")
@@ -165,10 +217,23 @@ def sustained(
     }
 
 
+def drain(settings: Settings, decisions: Decisions, items: list[NewsItem], start: Callable[[], object],
+          timeout: float) -> dict[str, float]:
+    """The worker's own capacity: the items are on ``news.raw`` before the worker starts, so
+    no producer competes with it for the cores; items / (last decision − first decision)."""
+    publish(settings, items)
+    start()
+    got = decisions.wait_for({i.id for i in items}, timeout)
+    if len(got) < len(items):
+        raise SystemExit(f"only {len(got)} of {len(items)} pre-published items were decided within {timeout:.0f}s")
+    seconds = (max(got.values()) - min(got.values())) / 1000.0
+    return {"items": len(items), "items_per_s": (len(items) - 1) / max(seconds, 1e-9), "seconds": seconds}
+
+
 def latency(
     settings: Settings, decisions: Decisions, items: list[NewsItem], rate: float, timeout: float, pids: list[int]
 ) -> dict[str, float]:
-    producer = _producer(settings)
+    producer, raw = _producer(settings), settings.topic(NEWS_RAW)
     sent: dict[str, float] = {}
     cpu_before = _cpu_seconds(pids)
     start = time.monotonic()
@@ -178,7 +243,7 @@ def latency(
         if pause > 0:
             time.sleep(pause)
         sent[item.id] = time.time()
-        producer.send(NEWS_RAW, value=item.to_json(), key=item.id.encode())
+        producer.send(raw, value=item.to_json(), key=item.id.encode())
     producer.flush()
     producer.close()
     got = decisions.wait_for(set(sent), timeout)
@@ -235,6 +300,11 @@ def measure(
     decisions = Decisions(settings)
     runs: dict[str, dict[str, float]] = {}
     try:
+        def start_first() -> None:
+            procs.append(_start_worker(env, state, f"{tag}-1"))
+
+        runs["drain_1_workers"] = drain(settings, decisions, _items(articles, args.items, f"{tag}-d"), start_first,
+                                        timeout=600)
         for count in counts:
             while len(procs) < count:
                 procs.append(_start_worker(env, state, f"{tag}-{len(procs) + 1}"))
@@ -300,9 +370,13 @@ def main(argv: list[str] | None = None) -> int:
         figures["classifier_alone_items_per_cpu_s"] = alone_cpu
         for mode in modes:
             # A consumer group of its own per mode: each set of workers reads news.raw afresh.
+            # Topics of its own too (a prefix), so that its workers start on an empty news.raw.
+            mode_settings = settings.model_copy(update={"topic_prefix": f"stories-{mode}."})
+            ensure_topics(mode_settings)
             mode_env = {**env, "ORERADAR_CONSUMER_GROUP": f"{settings.consumer_group}-stories-{mode}",
+                        "ORERADAR_TOPIC_PREFIX": mode_settings.topic_prefix,
                         "ORERADAR_STORIES_ENABLED": "true" if mode == "on" else "false"}
-            by_mode[mode] = measure(settings, mode_env, state, articles, counts, args, f"{tag}-{mode}")
+            by_mode[mode] = measure(mode_settings, mode_env, state, articles, counts, args, f"{tag}-{mode}")
     finally:
         if own_broker:
             broker_command(settings, "stop", check=False)
@@ -330,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"{count} worker(s)         {run['items_per_s']:,.0f} items/s sustained, publish to last decision "
                          f"({run['items']} items in {run['seconds']:.1f} s; producer alone {run['publish_items_per_s']:,.0f}/s); "
                          f"{run['worker_items_per_cpu_s']:,.0f} items per worker CPU second")
+        pre = runs["drain_1_workers"]
+        lines.append(f"1 worker, backlog   {pre['items_per_s']:,.0f} items/s first to last decision, {pre['items']} items "
+                     f"published before it started (no producer beside it: the worker's own capacity)")
         lines.append(f"ratio               {ratio:.2f}x the classifier alone (one worker); per CPU second {cpu_ratio:.2f}x")
         lines.append(f"latency             p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, max {lat['max_ms']:.0f} ms "
                      f"at {lat['rate']:.0f} items/s ({lat['items']} items, one worker, "
