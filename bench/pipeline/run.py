@@ -10,13 +10,18 @@ Everything in one run, so the ratio compares like with like on a shared machine:
 2. **sustained, one worker**: the items are published to ``news.raw`` as fast as the
    producer goes; the rate is items / (last decision on ``news.signals`` − first publish);
    decision times are the signal records' own timestamps (set by the worker's producer),
-   so the bench's consumer lagging behind costs nothing;
+   so the bench's consumer lagging behind costs nothing; the bench publishes with aiokafka
+   (see :func:`publish`), so the producer is not what sets the rate;
+   before that, a **backlog** run: the items are on ``news.raw`` before the first worker
+   starts, and the rate is items / (last − first decision): the worker's own capacity,
+   with no producer beside it;
 3. **latency at a fixed load**: items published at ``--rate`` per second for
    ``--latency-seconds``; p50/p99/max of (signal timestamp − publish time);
 4. the same sustained run with **two workers** in the consumer group.
 
 ``--stories off`` runs the workers classify only (``ORERADAR_STORIES_ENABLED=false``), the
-stage issue 12's targets are about; ``both`` measures with and without, one after the other.
+stage issue 12's targets are about; ``both`` measures with and without, one after the other,
+each on topics of its own (``ORERADAR_TOPIC_PREFIX``) and with a consumer group of its own.
 
 Without ORERADAR_KAFKA_BOOTSTRAP the bench starts its own local broker (the project's
 script) on a free port with a temporary state folder, and stops it at the end. Workers
