@@ -113,3 +113,27 @@ def test_a_huge_dead_letter_keeps_a_bounded_original() -> None:
     out = handle_raw(b"[" * 600_000, classify)
     assert out.dead is not None and "nested too deeply" in out.dead.reason
     assert "of 600000 bytes" in out.dead.reason and len(out.dead.original) == MAX_DEAD_ORIGINAL
+
+
+async def test_an_agent_stopped_while_its_batch_awaits_acks_still_gets_them() -> None:
+    """take_events acks the batch's offsets however the agent leaves it: a stop that cut
+    the acknowledgement wait short (cancelling the sends) would commit unsent records."""
+    loop = asyncio.get_running_loop()
+    app, topics = build_app(Settings(metrics_port=0))
+    sending = asyncio.Event()
+    acks: list[asyncio.Future[None]] = []
+
+    async def slow_send(out: classify_news.Outgoing) -> asyncio.Future[None]:
+        ack: asyncio.Future[None] = loop.create_future()
+        loop.call_later(0.3, lambda: ack.done() or ack.set_result(None))
+        acks.append(ack)
+        sending.set()
+        return ack
+
+    agent = classify_news.register(app, topics, classify, PipelineMetrics(CollectorRegistry()), send=slow_send)
+    async with agent.test_context() as agent_ctx:
+        await agent_ctx.put(key=b"a", value=json.dumps({"id": "a", "title": "China curbs rare earth exports"}).encode())
+        await asyncio.wait_for(sending.wait(), 5)
+    # the context stopped the agent while the acknowledgement was pending
+    assert len(acks) == 1
+    assert acks[0].done() and not acks[0].cancelled(), "the stop cancelled the batch's sends"
