@@ -24,6 +24,7 @@ from typing import Any
 
 from oreradar.errors import RecordError
 from oreradar.records import NewsItem, Signal
+from processors.classifier.evaluate import PRF
 from processors.stories.book import StoryBook
 from processors.stories.config import JoinRules
 
@@ -53,23 +54,13 @@ def read_story_set(paths: Iterable[Path]) -> list[StoryCase]:
 
 
 @dataclass
-class PairScore:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
+class PairScore(PRF):
+    """Pairwise counts; recall and F1 as the classifier's evaluation computes them."""
 
     @property
     def precision(self) -> float:
+        # No pair predicted is no false merge: precision 1, what recall does not cover.
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
