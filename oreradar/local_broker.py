@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from oreradar.errors import BrokerError
 from oreradar.settings import PACKAGE_ROOT, Settings
@@ -50,6 +52,22 @@ def broker_command(
     if check and proc.returncode != 0:
         raise BrokerError(f"`{BROKER_SCRIPT.name} {' '.join(args)}` failed (exit {proc.returncode}); see its message above")
     return proc.returncode
+
+
+@contextmanager
+def running_broker(settings: Settings, *, nodes: int | None = None, timeout: float = 90.0) -> Iterator[Settings]:
+    """A local broker (or ``nodes``-node cluster) for the length of the block: started,
+    waited for until it answers, stopped on the way out, also when starting failed half
+    way (a cluster whose third node did not come up). For tests and benchmarks that own
+    a broker of their own on a free port."""
+    from oreradar.kafka_admin import wait_for_cluster
+
+    try:
+        broker_command(settings, "start", nodes=nodes)
+        wait_for_cluster(settings, timeout=timeout)
+        yield settings
+    finally:
+        broker_command(settings, "stop", check=False)
 
 
 def broker_running(settings: Settings) -> bool:

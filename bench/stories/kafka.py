@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 from bench.stories.run import corpus, records
-from oreradar.kafka_admin import ensure_topics, wait_for_cluster
-from oreradar.local_broker import broker_command
+from oreradar.kafka_admin import ensure_topics
+from oreradar.local_broker import running_broker
 from oreradar.settings import Settings
 from oreradar.topics import NEWS_RAW, NEWS_SIGNALS
 from processors.app import app_id
@@ -115,9 +115,7 @@ def main() -> None:
     state = Path(tempfile.mkdtemp(prefix="oreradar-bench-"))
     settings = Settings(broker_port=_free_port(), state_dir=state, partitions=args.partitions, broker_heap="384m",
                         metrics_port=0)
-    broker_command(settings, "start")
-    try:
-        wait_for_cluster(settings)
+    with running_broker(settings, timeout=60):
         raw = records(corpus(), args.items, 0)
         without, _ = run_once(settings, raw, stories=False, tag=f"off{os.getpid()}")
         with_, classify_beside = run_once(settings, raw, stories=True, tag=f"on{os.getpid()}")
@@ -126,8 +124,6 @@ def main() -> None:
         print(f"  classify only                   : {without:8.0f} items/s")
         print(f"  with stories, classify stage    : {classify_beside:8.0f} items/s  (ratio {classify_beside / without:.2f})")
         print(f"  with stories, through to stories: {with_:8.0f} items/s  (ratio {with_ / without:.2f})")
-    finally:
-        broker_command(settings, "stop", check=False)
 
 
 if __name__ == "__main__":

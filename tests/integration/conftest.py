@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from oreradar.kafka_admin import ensure_topics, wait_for_cluster
-from oreradar.local_broker import broker_command
+from oreradar.kafka_admin import ensure_topics
+from oreradar.local_broker import running_broker
 from oreradar.settings import Settings
 from tests.integration.kafka_helpers import free_port
 
@@ -30,13 +30,9 @@ def kafka_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         consumer_group="it",
         metrics_port=0,
     )
-    broker_command(settings, "start")
-    try:
-        wait_for_cluster(settings, timeout=90)
+    with running_broker(settings):
         ensure_topics(settings)
         yield settings
-    finally:
-        broker_command(settings, "stop", check=False)
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from oreradar.kafka_admin import _admin, ensure_topics, wait_for_cluster
-from oreradar.local_broker import broker_command
+from oreradar.kafka_admin import _admin, ensure_topics
+from oreradar.local_broker import running_broker
 from oreradar.records import Alert, NewsItem, parse_alert
 from oreradar.settings import PACKAGE_ROOT, Settings
 from oreradar.topics import ALERTS, NEWS_RAW, NEWS_SIGNALS
@@ -59,13 +59,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         metrics_port=0,
         session_timeout=10.0,  # a SIGKILLed worker's partitions move after 10 s, not the default 30
     )
-    try:
-        broker_command(settings, "start", nodes=NODES)
-        wait_for_cluster(settings, timeout=120)
+    with running_broker(settings, nodes=NODES, timeout=120):
         ensure_topics(settings)
         yield settings
-    finally:
-        broker_command(settings, "stop", check=False)
 
 
 @pytest.fixture

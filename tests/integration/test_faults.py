@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from oreradar.kafka_admin import ensure_topics, kafka_client_config, wait_for_cluster
-from oreradar.local_broker import broker_command
+from oreradar.kafka_admin import ensure_topics, kafka_client_config
+from oreradar.local_broker import broker_command, running_broker
 from oreradar.records import DeadLetter, NewsItem
 from oreradar.settings import Settings
 from oreradar.topics import NEWS_DEADLETTER, NEWS_RAW, NEWS_SIGNALS
@@ -47,17 +47,13 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         broker_port=free_port(), state_dir=tmp_path_factory.mktemp("faults-state"), partitions=3,
         broker_heap="384m", consumer_group="faults", metrics_port=0, session_timeout=6.0,
     )
-    broker_command(settings, "start")
-    try:
-        wait_for_cluster(settings, timeout=90)
+    with running_broker(settings):
         ensure_topics(settings)
         admin = KafkaAdminClient(**kafka_client_config(settings))
         admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, NEWS_RAW,
                                             configs={"max.message.bytes": str(TOPIC_LIMIT)})])
         admin.close()
         yield settings
-    finally:
-        broker_command(settings, "stop", check=False)
 
 
 def _items(tag: str, n: int) -> list[NewsItem]:
