@@ -198,7 +198,7 @@ def check_stories(settings: Settings, ids: set[str], phase: Phases) -> None:
     stories = storied(settings, relevant)
     missing = relevant - set().union(*stories.values())
     if missing:
-        # Open defect (issue 9): now and then (1 CI run in 3 after the split) the stories
+        # Open defect (issue 9): now and then (1 of 2 fresh-clone CI runs after the split) the stories
         # process that takes the tables over after a rebalance stops short; classification,
         # asserted above, is not affected. Reported as an expected failure with the count,
         # so the run says it happened, until the cause in the stories group is fixed.
