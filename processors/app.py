@@ -17,6 +17,7 @@ import faust
 from oreradar.kafka_admin import PRODUCER_BATCH_BYTES, PRODUCER_LINGER_MS, Replication
 from oreradar.settings import Settings
 from oreradar.topics import ALERTS, NEWS_DEADLETTER, NEWS_RAW, NEWS_SIGNALS
+from processors.kafka_transport import broker_url
 
 __all__ = ["Topics", "build_app", "ReplicatedTopic", "app_id"]
 
@@ -59,8 +60,8 @@ def build_app(settings: Settings, replication: Replication = NO_REPLICATION, *,
     """
     app = faust.App(
         app_id(settings, name),
-        # Every bootstrap server, as faust wants a list: "kafka://h1:p1;kafka://h2:p2".
-        broker=";".join(f"kafka://{server}" for server in settings.bootstrap.split(",")),
+        # Every bootstrap server, with faust's aiokafka transport as fixed in processors.kafka_transport.
+        broker=broker_url(settings.bootstrap),
         store="memory://",
         topic_partitions=settings.partitions,
         topic_replication_factor=replication.factor,

@@ -50,12 +50,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import faust
+from faust.streams import _current_event  # the context variable behind faust.streams.current_event()
 
 from oreradar.errors import RecordError
 from oreradar.metrics import PipelineMetrics, StoryMetrics
@@ -117,6 +119,18 @@ async def _send_all(outgoing: list[tuple[Any, ...]], pipeline: PipelineMetrics) 
 def _lang_label(lang: str | None) -> str:
     """A bounded label value: an ISO 639 code, else ``und``."""
     return lang if lang and lang.isalpha() and len(lang) in (2, 3) else "und"
+
+
+def _writes_follow(event: Any) -> None:
+    """Make ``event`` faust's current event of this task: table writes go to the changelog
+    partition of that event, and take_events does not set it.
+
+    Only the context variable the tables read is set, not the stream's ``current_event``
+    attribute: take_events' background drainer (another task) reads that attribute to
+    pair the record it holds with its event, so setting it from the agent could pair a
+    waiting record with an event of the batch just done.
+    """
+    _current_event.set(weakref.ref(event))
 
 
 @dataclass
@@ -207,9 +221,7 @@ def register(
             # changelog shows every report even of a story that expires within the batch.
             pending: dict[Any, dict[str, Any | None]] = {trends: {}}
             for event in events:
-                # Table writes go to the changelog partition of "the current event", which
-                # take_events does not set: set it, so each write lands with its record.
-                stream._set_current_event(event)  # type: ignore[attr-defined]
+                _writes_follow(event)
                 stage = current_stage()
                 try:
                     signal = Signal.from_json(event.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -12,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from oreradar.kafka_admin import kafka_client_config, producer_config
-from oreradar.settings import Settings
+from oreradar.records import NewsItem
+from oreradar.settings import PACKAGE_ROOT, Settings
 from oreradar.processes import stop_processes
 
 __all__ = [
     "free_port", "consume_topic", "send_raw", "settings_env", "start_oreradar", "keys_on", "scrape", "stop_process",
-    "start_module", "free_port_block", "count_keys", "group_members", "wait_for_members",
+    "start_module", "free_port_block", "count_keys", "group_members", "wait_for_members", "write_items", "group_progress",
 ]
 
 
@@ -190,3 +192,44 @@ def wait_for_members(settings: Settings, group: str, count: int, *, timeout: flo
             return
         time.sleep(0.5)
     raise AssertionError(f"group {group} never had {count} members")
+
+
+def write_items(path: Path, count: int, tag: str) -> list[str]:
+    """``count`` distinct NewsItems (the English labelled corpus, cycled, titles tagged) as JSONL."""
+    corpus = PACKAGE_ROOT / "seeds" / "labelled" / "corpus_en.jsonl"
+    rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ids: list[str] = []
+    with path.open("wb") as out:
+        for i in range(count):
+            row = rows[i % len(rows)]
+            item = NewsItem.create(
+                source="test", title=f"{row['title']} [{tag} {i}]", body=row.get("body", ""), lang="en"
+            )
+            ids.append(item.id)
+            out.write(item.to_json() + b"\n")
+    return ids
+
+
+def group_progress(settings: Settings, group: str, *also: str) -> dict[str, dict[int, tuple[int | None, int]]]:
+    """topic -> partition -> (the group's committed offset or None, the log end offset), for
+    the topics the group has committed on and the topics ``also`` names."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from oreradar.kafka_admin import _admin
+
+    admin = _admin(settings)
+    try:
+        committed = {tp: meta.offset for tp, meta in admin.list_group_offsets(group)[group].items()}
+    finally:
+        admin.close()
+    consumer = KafkaConsumer(enable_auto_commit=False, **kafka_client_config(settings))
+    try:
+        topics = {tp.topic for tp in committed} | set(also)
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        ends = consumer.end_offsets(parts)
+    finally:
+        consumer.close()
+    report: dict[str, dict[int, tuple[int | None, int]]] = {}
+    for tp in parts:
+        report.setdefault(tp.topic, {})[tp.partition] = (committed.get(tp), ends[tp])
+    return report

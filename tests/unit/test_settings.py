@@ -92,6 +92,11 @@ def test_faust_gets_every_bootstrap_server_and_the_cluster_replication(tmp_path)
 
     settings = Settings(state_dir=tmp_path, broker_port=9500, broker_nodes=3, metrics_port=0)
     app, _ = build_app(settings, replication=Replication.for_brokers(3))
-    assert [str(url) for url in app.conf.broker] == ["kafka://127.0.0.1:9500", "kafka://127.0.0.1:9502",
-                                                     "kafka://127.0.0.1:9504"]
+    assert [str(url) for url in app.conf.broker] == ["oreradar-kafka://127.0.0.1:9500", "oreradar-kafka://127.0.0.1:9502",
+                                                     "oreradar-kafka://127.0.0.1:9504"]
+    # ... with the transport that rewinds partitions with no committed offset (processors.kafka_transport).
+    from processors.kafka_transport import ConsumerThread, StreamReadOffsets
+
+    assert isinstance(app.consumer._thread, ConsumerThread)
+    assert isinstance(app.consumer._read_offset, StreamReadOffsets)
     assert app.conf.topic_replication_factor == 3

@@ -1,0 +1,108 @@
+"""faust's aiokafka transport with two fixes for records it skipped after a rebalance.
+
+When a rebalance or a table recovery stops the flow, faust throws away the records it has
+fetched and not yet handed over, and, before it resumes, seeks every partition back to
+its committed offset so that they are read again. Two things made it skip them for good,
+both seen in the cluster tests (issue 9: after a rebalance up to 338 relevant items never
+reached a story; before the stories stage had a process of its own, the classify agent
+lost items the same way):
+
+* **No committed offset.** aiokafka's ``seek_to_committed`` leaves a partition whose
+  committed offset is missing (or 0) where the fetcher was (aiokafka issue #1003): the
+  case of every partition a worker takes over before anyone committed on it. With
+  ``consumer_auto_offset_reset="earliest"`` (:func:`processors.app.build_app`) "no
+  committed offset" means "from the start of the log", so such a partition is sent
+  there (:func:`seek_to_committed_or_start`).
+* **The read-offset filter.** faust drops a fetched record whose offset is below the
+  partition's "read offset", the offset of the last record its fetch loop handled. When
+  the flow stops while a record is being handed over, the loop still records that
+  offset, sometimes after the seek back has reset it; every record fetched again from
+  the committed offset was then below it and dropped, never processed nor acked, and
+  the partition's commits stopped there. Kafka positions only go forward except by a
+  seek, so on a stream partition the filter had nothing else to catch: it is off
+  (:class:`StreamReadOffsets`), and after a seek every record from the committed
+  offset is handled again (at-least-once). Changelog partitions keep it: faust's table
+  recovery positions and reads those itself.
+
+    >>> app = faust.App("id", broker=broker_url("127.0.0.1:9092"))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from faust.transport.drivers import TRANSPORTS
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
+
+__all__ = ["SCHEME", "Transport", "broker_url", "seek_to_committed_or_start", "StreamReadOffsets"]
+
+# The URL scheme faust picks this transport by (faust's own "kafka://" picks its aiokafka one).
+SCHEME = "oreradar-kafka"
+
+
+async def seek_to_committed_or_start(consumer: Any, *, keep: Callable[[Any], bool] = lambda tp: False
+                                     ) -> Mapping[Any, int | None]:
+    """Seek every assigned partition of an ``AIOKafkaConsumer`` to its committed offset,
+    and those with none (or 0), except the ones ``keep`` names, to the start of the log.
+    Returns the committed offsets, as ``seek_to_committed`` does."""
+    committed: Mapping[Any, int | None] = await consumer.seek_to_committed()
+    # aiokafka seeks only where the committed offset is above 0: the rest stay put.
+    unset = [tp for tp, offset in committed.items() if not offset and not keep(tp)]
+    if unset:
+        await consumer.seek_to_beginning(*unset)
+    return committed
+
+
+# mode names a service's logger after its class's module; these stay under faust's, so
+# faust's log level (oreradar.logs) still applies to what faust's consumer logs.
+_FAUST_LOGGER = logging.getLogger(f"{faust_aiokafka.__name__}.oreradar")
+
+
+class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    logger = _FAUST_LOGGER
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        changelogs = self.app.tables.changelog_topics
+        return await self.call_thread(  # type: ignore[no-any-return]
+            seek_to_committed_or_start, self._ensure_consumer(), keep=lambda tp: tp.topic in changelogs)
+
+
+class StreamReadOffsets(dict):  # type: ignore[type-arg]
+    """faust's per-partition read offsets, which read as unknown (None) on every
+    partition but a table's changelog, so faust's fetch loop drops no stream record."""
+
+    def __init__(self, is_changelog: Callable[[Any], bool]) -> None:
+        super().__init__()
+        self._is_changelog = is_changelog
+
+    def __getitem__(self, tp: Any) -> int | None:
+        return self.get(tp) if self._is_changelog(tp) else None
+
+
+class Consumer(faust_aiokafka.Consumer):
+    logger = _FAUST_LOGGER
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._read_offset = StreamReadOffsets(self._is_changelog_tp)
+
+    def _new_consumer_thread(self) -> ConsumerThread:
+        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class Transport(faust_aiokafka.Transport):
+    Consumer = Consumer
+
+
+# faust finds transports by URL scheme in this registry.
+TRANSPORTS.aliases[SCHEME] = f"{__name__}:Transport"
+
+
+def broker_url(servers: Iterable[str] | str) -> str:
+    """faust's broker setting for these bootstrap servers ("h1:p1,h2:p2" or a list),
+    with this transport: ``"oreradar-kafka://h1:p1;oreradar-kafka://h2:p2"``."""
+    hosts = servers.split(",") if isinstance(servers, str) else list(servers)
+    return ";".join(f"{SCHEME}://{host.strip()}" for host in hosts if host.strip())

@@ -1,0 +1,77 @@
+"""processors.kafka_transport against the real broker: seeking back to the committed
+offsets puts a partition with no committed offset back at the start of its log, where
+aiokafka's own seek leaves it where the fetcher was (what made workers skip records after
+a rebalance, issue 9)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from oreradar.kafka_admin import ensure_topics
+from oreradar.settings import Settings
+from processors.kafka_transport import seek_to_committed_or_start
+from tests.integration.kafka_helpers import send_raw
+
+pytestmark = pytest.mark.integration
+
+
+async def _consumer_past(settings: Settings, topic: str, count: int):  # type: ignore[no-untyped-def]
+    """A consumer of a new group on every partition of ``topic`` that has fetched its
+    ``count`` records and committed nothing (as faust's fetcher has before a rebalance
+    drops what it fetched); returns it and the partitions that hold records."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap, group_id=f"g-{uuid.uuid4().hex[:8]}",
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(settings.partitions)]  # as _publish created it
+        consumer.assign(tps)
+        got = 0
+        deadline = time.monotonic() + 60
+        while got < count and time.monotonic() < deadline:
+            got += sum(len(records) for records in (await consumer.getmany(*tps, timeout_ms=1000)).values())
+        assert got == count
+        return consumer, [tp for tp in tps if await consumer.position(tp) > 0]
+    except BaseException:
+        await consumer.stop()
+        raise
+
+
+def _publish(settings: Settings, count: int) -> str:
+    topic = f"transport-{uuid.uuid4().hex[:8]}"
+    ensure_topics(settings, (topic,), prefixed=False)
+    for i in range(count):
+        send_raw(settings, topic, f"record {i}".encode())
+    return topic
+
+
+async def test_a_partition_with_no_committed_offset_goes_back_to_the_start(kafka_settings: Settings) -> None:
+    consumer, tps = await _consumer_past(kafka_settings, _publish(kafka_settings, 5), 5)
+    tp = tps[0]
+    try:
+        fetched = {t: await consumer.position(t) for t in tps}
+        # aiokafka alone leaves them where they are: those records would never be read again.
+        assert set((await consumer.seek_to_committed()).values()) == {None}
+        assert {t: await consumer.position(t) for t in tps} == fetched
+        # ... unless the caller keeps one where it is (changelog partitions: faust positions those).
+        assert set((await seek_to_committed_or_start(consumer, keep=lambda t: t == tp)).values()) == {None}
+        assert {t: await consumer.position(t) for t in tps} == {**dict.fromkeys(tps, 0), tp: fetched[tp]}
+    finally:
+        await consumer.stop()
+
+
+async def test_a_committed_offset_is_where_it_goes_back_to(kafka_settings: Settings) -> None:
+    from aiokafka.structs import OffsetAndMetadata
+
+    consumer, tps = await _consumer_past(kafka_settings, _publish(kafka_settings, 5), 5)
+    tp = tps[0]
+    try:
+        await consumer.commit({tp: OffsetAndMetadata(1, "")})
+        assert (await seek_to_committed_or_start(consumer))[tp] == 1
+        assert await consumer.position(tp) == 1
+    finally:
+        await consumer.stop()
