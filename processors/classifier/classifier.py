@@ -45,7 +45,8 @@ from processors.classifier.morphology import Lemmatizer
 from processors.classifier.relevance import decide
 from processors.classifier.severity import Facts, SeverityRules, grade
 from processors.classifier.stems import load_stem_rules
-from processors.classifier.text import clean, is_dateline, sentence_bounds, tokenize
+from processors.classifier.sentences import SentenceRules
+from processors.classifier.text import clean, is_dateline, tokenize
 
 __all__ = ["Classifier", "DEFAULT_DATA_DIR", "FIELD_CAPS"]
 
@@ -74,6 +75,7 @@ class Classifier:
         amounts: AmountFinder,
         severity: SeverityRules,
         load_seconds: float = 0.0,
+        sentences: SentenceRules | None = None,
     ) -> None:
         self.lemmatizer = lemmatizer
         self.matcher = matcher
@@ -82,6 +84,7 @@ class Classifier:
         self.amounts = amounts
         self.severity = severity
         self.load_seconds = load_seconds
+        self.sentences = sentences if sentences is not None else SentenceRules()
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -98,6 +101,7 @@ class Classifier:
         matcher.build()
         chinese.release()  # OpenCC is needed only while the data files are read
         amounts = AmountFinder.load(data_dir / "currencies.yaml")
+        sentences = SentenceRules.load(data_dir / "sentences.yaml")
         raw = parse_yaml((data_dir / "cues.yaml").read_text(encoding="utf-8")) or {}
         sev = raw.get("severity") or {}
         severity = SeverityRules(
@@ -113,7 +117,7 @@ class Classifier:
             sum(state == "compiled" for state in modules.values()), len(modules),
         )
         compiled.warn_if_stale(modules)
-        return cls(lemmatizer, matcher, gazetteer, lexicon, amounts, severity, elapsed)
+        return cls(lemmatizer, matcher, gazetteer, lexicon, amounts, severity, elapsed, sentences)
 
     @classmethod
     def default(cls) -> Classifier:
@@ -178,7 +182,7 @@ class Classifier:
             if pairs:
                 vocab = _resolve(vocab + pairs)
         fa.vocab = vocab
-        fa.bounds = sentence_bounds(cleaned)
+        fa.bounds = self.sentences.bounds(cleaned, dateline=name == "body")
         fa.index()
         return fa
 
