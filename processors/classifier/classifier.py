@@ -184,6 +184,11 @@ class Classifier:
         fa.vocab = vocab
         fa.bounds = self.sentences.bounds(cleaned, dateline=name == "body")
         fa.index()
+        if fa.has_kind("designators"):
+            named = _named_companies(fa.of_kind("designators")[0], cleaned)
+            if named:  # "СП «Анзоб»" is a company's name, not a joint venture being formed
+                fa.vocab = [h for h in fa.vocab if h.term.kind != "cue" or (h.first, h.last) not in named]
+                fa.index()
         return fa
 
     # ------------------------------------------------------------------ decision
@@ -297,6 +302,24 @@ def _drop_dateline(entities: list[Hit], cleaned: str) -> list[Hit]:
         h for h in entities
         if not (h.first == 0 and h.term.kind == "country" and is_dateline(cleaned, h.start, h.end))
     ]
+
+
+_OPENING_QUOTES = "«\"“„'‘"
+
+
+def _named_companies(designators: list[Hit], cleaned: str) -> set[tuple[int, int]]:
+    """The token spans of designators ("СП", "совместное предприятие") that a quoted name
+    follows: there they name a company that exists ("Таджикско-китайское СП «Анзоб»
+    подписало ..."), and a cue on the same words does not count."""
+    spans: set[tuple[int, int]] = set()
+    n = len(cleaned)
+    for h in designators:
+        j = h.end
+        while j < n and cleaned[j] == " ":
+            j += 1
+        if j < n and cleaned[j] in _OPENING_QUOTES:
+            spans.add((h.first, h.last))
+    return spans
 
 
 def _unique_amounts(amounts: list[Amount]) -> list[Amount]:
