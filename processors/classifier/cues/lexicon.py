@@ -33,6 +33,7 @@ VOCABULARIES = (
     "designators",
 )
 INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
+AFTER_KINDS = frozenset({"commodity", "country", "organization"})  # what a group's `after:` may name
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +118,14 @@ class CueLexicon:
                 unless = group.get("unless_with")
                 if unless is not None and unless not in SIGNAL_TYPES:
                     raise ConfigError(f"{path}: {type_id}: unless_with names an unknown signal type {unless!r}")
+                after = group.get("after")
+                if after is not None and after not in AFTER_KINDS:
+                    raise ConfigError(f"{path}: {type_id}: after names {after!r}; known: {', '.join(sorted(AFTER_KINDS))}")
                 for lang, phrases in group.items():
-                    if lang in ("weight", "unless_with"):
+                    if lang in ("weight", "unless_with", "after"):
                         continue
-                    lex._add_all(matcher, phrases, Term("cue", type_id, weight, group=VOCAB, unless=unless), path,
-                                 lang=lang)
+                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after)
+                    lex._add_all(matcher, phrases, cue, path, lang=lang)
         for kind in VOCABULARIES:
             for lang, phrases in (data.get(kind) or {}).items():
                 lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path, lang=lang)

@@ -127,8 +127,14 @@ def _score_field(
     seen_cues: set[tuple[str, int, float]] = set()
     seen_types: set[str] = set()
     strong_in: dict[str, set[int]] = {}  # type -> sentences holding a strong cue of it (for `unless`)
+    subjects: dict[str, set[int]] | None = None  # kind -> tokens an entity of it ends before (for `after`)
     for hit, sentence in zip(cues, sentences):
-        if not anchored and not fa.entity_near(hit, window, sentence):
+        if hit.term.after is not None:
+            if subjects is None:
+                subjects = _subjects(fa)
+            if hit.first not in subjects.get(hit.term.after, ()):
+                continue
+        elif not anchored and not fa.entity_near(hit, window, sentence):
             continue
         if org_spans and any(a <= hit.first and hit.last <= b for a, b in org_spans):
             continue
@@ -182,6 +188,25 @@ def _score_field(
             ts.strong = True
         elif title and weight >= 1:
             ts.title_weak = True
+
+
+def _subjects(fa: FieldAnalysis) -> dict[str, set[int]]:
+    """Kind -> the token right after each entity of that kind that is no complement of a
+    supply word: the place of a cue marked ``after`` ("Copper rose 2%", "никель упал"),
+    where the entity is what moved. "Production of copper rose" and "добыча меди выросла"
+    report output, not a price: a supply word ending right before the entity, or one
+    token before it, rules it out. A commodity inside a company's name is no subject
+    either ("Lynas Rare Earths rose 5%" is a share price)."""
+    supply_ends = {h.last for h in fa.of_kind("supply")[0]}
+    orgs = [(e.first, e.last) for e in fa.entities if e.term.kind == "organization"]
+    found: dict[str, set[int]] = {}
+    for e in fa.entities:
+        if e.first in supply_ends or e.first - 1 in supply_ends:
+            continue
+        if e.term.kind != "organization" and any(a <= e.first and e.last <= b for a, b in orgs):
+            continue
+        found.setdefault(e.term.kind, set()).add(e.last)
+    return found
 
 
 def _score_amounts(invest: TypeScore, fields: list[FieldAnalysis], lex: CueLexicon, amounts: list[Amount]) -> None:
