@@ -73,14 +73,15 @@ class FieldAnalysis:
         return found
 
     def support_sentences(self, kinds: frozenset[str]) -> set[int]:
-        """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues excluded)."""
+        """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues, and cues marked
+        ``after``, excluded)."""
         found = self._support.get(kinds)
         if found is None:
             found = self._support[kinds] = set()
             for kind in kinds:
                 hits, sentences = self.of_kind(kind)
-                if kind == "cue":
-                    found.update(s for h, s in zip(hits, sentences) if h.term.weight >= 2)
+                if kind == "cue":  # a cue that needs its entity right before it (`after`) is checked by the rules
+                    found.update(s for h, s in zip(hits, sentences) if h.term.weight >= 2 and h.term.after is None)
                 else:
                     found.update(sentences)
         return found
