@@ -57,6 +57,7 @@ class Term:
     group: int = ENTITY
     unless: str | None = None  # a cue: not counted in a sentence with a strong cue of this type
     after: str | None = None  # a cue: counted only right after an entity of this kind ("copper rose")
+    completes: bool = False  # a cue that says the act is done ("signed", "agreed"): see rules.reported_types
 
 
 class Hit(NamedTuple):
@@ -152,6 +153,7 @@ class Matcher:
             term.group,
             term.unless,
             term.after,
+            term.completes,
         )
         bucket = self._keys.setdefault(key, [])
         if sized not in bucket:

@@ -121,10 +121,11 @@ class CueLexicon:
                 after = group.get("after")
                 if after is not None and after not in AFTER_KINDS:
                     raise ConfigError(f"{path}: {type_id}: after names {after!r}; known: {', '.join(sorted(AFTER_KINDS))}")
+                completes = bool(group.get("completes", False))
                 for lang, phrases in group.items():
-                    if lang in ("weight", "unless_with", "after"):
+                    if lang in ("weight", "unless_with", "after", "completes"):
                         continue
-                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after)
+                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes)
                     lex._add_all(matcher, phrases, cue, path, lang=lang)
         for kind in VOCABULARIES:
             for lang, phrases in (data.get(kind) or {}).items():

@@ -46,6 +46,7 @@ class TypeScore:
     body_cues: int = 0  # cues counted outside the title
     strong: bool = False  # a cue of weight >= 2 counted
     quantified: bool = False  # a cue of weight >= 2 shares a sentence with a money figure
+    done: bool = False  # a strong cue shares a sentence with a cue saying the act is done ("signed")
 
 
 def score_types(
@@ -128,6 +129,9 @@ def _score_field(
     seen_types: set[str] = set()
     strong_in: dict[str, set[int]] = {}  # type -> sentences holding a strong cue of it (for `unless`)
     subjects: dict[str, set[int]] | None = None  # kind -> tokens an entity of it ends before (for `after`)
+    # type -> sentences (outside background) with a strong cue of it / with a cue marked `completes`
+    strong_at: dict[str, set[int]] = {}
+    done_at: dict[str, set[int]] = {}
     for hit, sentence in zip(cues, sentences):
         if hit.term.after is not None:
             if subjects is None:
@@ -160,10 +164,15 @@ def _score_field(
         else:
             factor = lex.body_factor
             in_lead = False
+        concept, weight = term.concept, term.weight
         if background and sentence in background:
             factor *= lex.background_factor  # "earlier", "last year", "ранее": not what the item reports
             in_lead = False
-        concept, weight = term.concept, term.weight
+        else:
+            if weight >= 2:
+                strong_at.setdefault(concept, set()).add(sentence)
+            if term.completes:
+                done_at.setdefault(concept, set()).add(sentence)
         key = (concept, hit.last - hit.first, weight)
         if key in seen_cues:
             factor *= lex.repeat_factor
@@ -188,6 +197,10 @@ def _score_field(
             ts.strong = True
         elif title and weight >= 1:
             ts.title_weak = True
+    for concept, done in done_at.items():
+        strong = strong_at.get(concept)
+        if strong and not done.isdisjoint(strong):
+            scores[concept].done = True
 
 
 def _subjects(fa: FieldAnalysis) -> dict[str, set[int]]:
@@ -226,7 +239,10 @@ def _score_amounts(invest: TypeScore, fields: list[FieldAnalysis], lex: CueLexic
 
 
 def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
-    """The types whose score passes both the absolute and the relative threshold."""
+    """The types whose score passes both the absolute and the relative threshold. An act
+    reported as done is spared the relative one: memoranda "signed" at a summit are deals
+    however loud the summit's rivalry (a strong cue and a cue marked ``completes`` in one
+    sentence that is not background, see :attr:`TypeScore.done`)."""
     if not scores:
         return set()
     top = max(s.score for s in scores.values())
@@ -235,7 +251,7 @@ def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
         for t, s in scores.items()
         if s.score >= lex.threshold_of(t) * (1.0 if s.lead else lex.body_only_factor)
         and (s.score >= lex.relative * top or (s.title and lex.title_exempt)
-             or (s.lead_strong and (lex.lead_exempt or t in lex.lead_exempt_types)) or s.quantified)
+             or (s.lead_strong and (lex.lead_exempt or t in lex.lead_exempt_types)) or s.quantified or s.done)
         and (s.strong or (t not in lex.strict and s.title_weak and s.body_cues >= lex.title_weak_support)
              or not (lex.need_strong or t in lex.strict))
     }
