@@ -28,6 +28,9 @@ class FieldAnalysis:
     vocab: list[Hit] = field(default_factory=list)  # cues and vocabularies, pairs included
     markers: list[Hit] = field(default_factory=list)  # severity markers ("biggest", "крупнейший")
     bounds: list[int] = field(default_factory=list)  # sentence end offsets
+    # the paragraph of each sentence (set by the classifier only where it is asked for: a field
+    # with framing words); empty otherwise
+    paragraphs: list[int] = field(default_factory=list)
     tokens: int = 0
     # Filled by index(): the sentence of every entity and vocabulary hit, in the order of
     # ``entities`` and ``vocab``. The rules ask for these a hundred times an article.

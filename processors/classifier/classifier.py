@@ -184,6 +184,8 @@ class Classifier:
         fa.vocab = vocab
         fa.bounds = self.sentences.bounds(cleaned, dateline=name == "body")
         fa.index()
+        if fa.has_kind("framing"):  # an analyst's quote runs on over the sentences of its paragraph
+            fa.paragraphs = _paragraphs(cleaned, fa.bounds)
         if fa.has_kind("designators"):
             named = _named_companies(fa.of_kind("designators")[0], cleaned)
             if named:  # "СП «Анзоб»" is a company's name, not a joint venture being formed
@@ -302,6 +304,18 @@ def _drop_dateline(entities: list[Hit], cleaned: str) -> list[Hit]:
         h for h in entities
         if not (h.first == 0 and h.term.kind == "country" and is_dateline(cleaned, h.start, h.end))
     ]
+
+
+def _paragraphs(cleaned: str, bounds: list[int]) -> list[int]:
+    """The paragraph of every sentence (one more sentence than bounds): a line break
+    starts a new one."""
+    out = [0]
+    paragraph = 0
+    for b in bounds:
+        if cleaned[b - 1] == "\n":
+            paragraph += 1
+        out.append(paragraph)
+    return out
 
 
 _OPENING_QUOTES = "«\"“„'‘"

@@ -15,8 +15,9 @@ title, summary or lead: rivalry framing ("Washington and Beijing vie for...") is
 the lead says about a deal, never as loud as the deal's own words. A type marked
 ``framed`` (geopolitics again) counts a strong cue in a sentence that gives the framing of
 analysts or experts ("Analysts say the route has become a proxy for competition",
-"Эксперты считают проект инструментом влияния", "分析认为……竞争") as if it stood in the
-lead: wires and local outlets put what the story means in that closing sentence. All
+"Эксперты считают проект инструментом влияния", "分析认为……竞争"), or in the same paragraph
+as such a sentence (a quote runs on), as if it stood in the lead: wires and local outlets put
+what the story means in that closing paragraph. All
 numbers live in ``data/cues.yaml``.
 """
 
@@ -117,6 +118,11 @@ def _score_field(
         set(fa.of_kind("background")[1]) if not title and lex.background_factor != 1.0 else ()
     )
     framing = set(fa.of_kind("framing")[1]) if not title and lex.framed_types else ()
+    if framing and fa.paragraphs:
+        # '"This is industrial policy," said an analyst. "Washington wants to break China's grip."':
+        # the quote's second sentence is the analyst's too, so the framing covers the paragraph
+        framed = {fa.paragraphs[s] for s in framing}
+        framing = {i for i, p in enumerate(fa.paragraphs) if p in framed}
     # a cue inside an institution's name ("Ministry of Industry and Construction",
     # "Asian Development Bank") names the body's remit, not an event
     org_spans = [
