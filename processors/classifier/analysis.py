@@ -31,6 +31,10 @@ class FieldAnalysis:
     # the paragraph of each sentence (set by the classifier only where it is asked for: a field
     # with framing words); empty otherwise
     paragraphs: list[int] = field(default_factory=list)
+    # kind -> token indices right after an entity of that kind that is the subject of what
+    # follows: where a cue marked `after` counts ("Copper rose 2%"); set by the classifier
+    # only in a field that has such a cue
+    subjects: dict[str, set[int]] = field(default_factory=dict)
     tokens: int = 0
     # Filled by index(): the sentence of every entity and vocabulary hit, in the order of
     # ``entities`` and ``vocab``. The rules ask for these a hundred times an article.

@@ -68,6 +68,7 @@ class CueLexicon:
     figure_exempt_types: set[str] = field(default_factory=set)  # types a strong cue beside a money figure exempts
     framed_types: set[str] = field(default_factory=set)  # types whose strong cue counts as lead in a framing sentence
     institutions: frozenset[str] = frozenset()  # organisations whose names hold no cue (see name_institutions)
+    complements: frozenset[str] = frozenset()  # words after which an entity is no subject (see classifier._subjects)
     pairs: list[PairRule] = field(default_factory=list)
     pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
     terms: int = 0
@@ -127,6 +128,9 @@ class CueLexicon:
                         continue
                     cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes)
                     lex._add_all(matcher, phrases, cue, path, lang=lang)
+        lex.complements = frozenset(
+            str(w).lower() for words in (data.get("complements") or {}).values() for w in (words or ())
+        )
         for kind in VOCABULARIES:
             for lang, phrases in (data.get(kind) or {}).items():
                 lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path, lang=lang)

@@ -134,15 +134,12 @@ def _score_field(
     seen_cues: set[tuple[str, int, float]] = set()
     seen_types: set[str] = set()
     strong_in: dict[str, set[int]] = {}  # type -> sentences holding a strong cue of it (for `unless`)
-    subjects: dict[str, set[int]] | None = None  # kind -> tokens an entity of it ends before (for `after`)
     # type -> sentences (outside background) with a strong cue of it / with a cue marked `completes`
     strong_at: dict[str, set[int]] = {}
     done_at: dict[str, set[int]] = {}
     for hit, sentence in zip(cues, sentences):
-        if hit.term.after is not None:
-            if subjects is None:
-                subjects = _subjects(fa)
-            if hit.first not in subjects.get(hit.term.after, ()):
+        if hit.term.after is not None:  # "Copper rose": see FieldAnalysis.subjects
+            if hit.first not in fa.subjects.get(hit.term.after, ()):
                 continue
         elif not anchored and not fa.entity_near(hit, window, sentence):
             continue
@@ -207,25 +204,6 @@ def _score_field(
         strong = strong_at.get(concept)
         if strong and not done.isdisjoint(strong):
             scores[concept].done = True
-
-
-def _subjects(fa: FieldAnalysis) -> dict[str, set[int]]:
-    """Kind -> the token right after each entity of that kind that is no complement of a
-    supply word: the place of a cue marked ``after`` ("Copper rose 2%", "никель упал"),
-    where the entity is what moved. "Production of copper rose" and "добыча меди выросла"
-    report output, not a price: a supply word ending right before the entity, or one
-    token before it, rules it out. A commodity inside a company's name is no subject
-    either ("Lynas Rare Earths rose 5%" is a share price)."""
-    supply_ends = {h.last for h in fa.of_kind("supply")[0]}
-    orgs = [(e.first, e.last) for e in fa.entities if e.term.kind == "organization"]
-    found: dict[str, set[int]] = {}
-    for e in fa.entities:
-        if e.first in supply_ends or e.first - 1 in supply_ends:
-            continue
-        if e.term.kind != "organization" and any(a <= e.first and e.last <= b for a, b in orgs):
-            continue
-        found.setdefault(e.term.kind, set()).add(e.last)
-    return found
 
 
 def _score_amounts(invest: TypeScore, fields: list[FieldAnalysis], lex: CueLexicon, amounts: list[Amount]) -> None:
