@@ -185,7 +185,8 @@ class CueLexicon:
     def pairs_in(self, parts: list[Hit], text: str | None = None) -> list[Hit]:
         """Pair hits from part hits: both sides within ``pair_window`` tokens, any order,
         and, given the field's ``text``, in one sentence: "halted payments. Experts say the
-        re-export ..." is no export halt, the two words belong to different statements."""
+        re-export ..." is no export halt, the two words belong to different statements (a cue
+        pair, unlike a blocking one, in one clause: no comma between its sides)."""
         if len(parts) < 2:
             return []
         by_key: dict[str, list[Hit]] = {}
@@ -207,7 +208,9 @@ class CueLexicon:
                         gap = b.first - a.last if b.first >= a.last else a.first - b.last
                         if gap <= self.pair_window and (a.first, id(rule)) not in seen:
                             lo, hi = (a, b) if a.first < b.first else (b, a)
-                            if text is not None and _SENTENCE_BREAK_RE.search(text, lo.end, hi.start):
+                            if text is not None and (_SENTENCE_BREAK_RE if rule.term.kind == "block" else _CLAUSE_BREAK_RE).search(
+                                text, lo.end, hi.start
+                            ):
                                 continue
                             seen.add((a.first, id(rule)))
                             out.append(Hit(rule.term, lo.first, hi.last, lo.start, hi.end))
@@ -221,6 +224,10 @@ class CueLexicon:
 # semicolon followed by a space or a closing quote (as text.sentence_bounds reads it), a
 # line break, or a Chinese full-width stop (Chinese puts no space after it).
 _SENTENCE_BREAK_RE = re.compile(r"[.!?;…](?=[\s\"»”')\]])|\n|[。！？；]")
+# A cue pair does not span a comma either: "a wage deal, raising the prospect of supply
+# disruptions" is no supply deal, "a price floor, shares soar" no price move. (A blocking
+# pair still does: "Rare Earth, the Motown band".)
+_CLAUSE_BREAK_RE = re.compile(r"[.!?;…,](?=[\s\"»”')\]])|\n|[。！？；]")
 
 
 def _merge_same_type(hits: list[Hit]) -> list[Hit]:
