@@ -11,7 +11,10 @@ end pushes the news a sentence further from it. :class:`SentenceRules` drops the
 * a full stop after an abbreviation of ``data/sentences.yaml`` that stands before a
   number ("Dec. 19", "No. 3") or a name ("Mr. Tokayev", "St. Petersburg");
 * every full stop inside a wire dateline that opens the body (patterns in the same file):
-  the dateline and the first sentence of the news are one sentence.
+  the dateline is one sentence, however many full stops it holds ("ТАШКЕНТ, 7 октября.
+  /ТАСС/.", "Москва. 18 февраля. INTERFAX.RU -"), so the first sentence of the news stays in
+  the lead. (Joining it to that sentence instead brought the second sentence into the lead
+  as well, and with it background the corpus labels leave out.)
 
 A line break still ends a sentence whatever stands before it.
 """
@@ -66,8 +69,8 @@ class SentenceRules:
         if not bounds:
             return bounds
         skip_to = self.dateline_end(text) if dateline else 0
-        if skip_to:
-            bounds = [b for b in bounds if b > skip_to or text[b - 1] == "\n"]
+        if skip_to:  # the dateline is one sentence, the first of the lead
+            bounds = [skip_to] + [b for b in bounds if b > skip_to]
         if "." not in text:
             return bounds
         return _true_ends(text, bounds, self.before_number, self.before_name)
