@@ -39,6 +39,7 @@ class SentenceRules:
     before_number: frozenset[str] = frozenset()
     before_name: frozenset[str] = frozenset()
     datelines: tuple[re.Pattern[str], ...] = ()
+    longest: int = 0  # letters of the longest abbreviation: a longer word before a stop ends a sentence
 
     @classmethod
     def load(cls, path: Path) -> SentenceRules:
@@ -56,10 +57,13 @@ class SentenceRules:
                 patterns.append(re.compile(r"\s*(?:" + str(source) + "\n)", re.VERBOSE))
             except re.error as exc:
                 raise ConfigError(f"{path}: dateline pattern {str(source)[:60]!r} is not a valid regex: {exc}") from exc
+        before_number = frozenset(str(a).lower() for a in abbreviations.get("before_number") or ())
+        before_name = frozenset(str(a).lower() for a in abbreviations.get("before_name") or ())
         return cls(
-            before_number=frozenset(str(a).lower() for a in abbreviations.get("before_number") or ()),
-            before_name=frozenset(str(a).lower() for a in abbreviations.get("before_name") or ()),
+            before_number=before_number,
+            before_name=before_name,
             datelines=tuple(patterns),
+            longest=max(map(len, before_number | before_name), default=0),
         )
 
     def bounds(self, text: str, dateline: bool = False) -> list[int]:
@@ -73,7 +77,7 @@ class SentenceRules:
             bounds = [skip_to] + [b for b in bounds if b > skip_to]
         if "." not in text:
             return bounds
-        return _true_ends(text, bounds, self.before_number, self.before_name)
+        return _true_ends(text, bounds, self.before_number, self.before_name, self.longest)
 
     def dateline_end(self, text: str) -> int:
         """Where a wire dateline opening ``text`` ends (0: none)."""
@@ -84,18 +88,22 @@ class SentenceRules:
         return 0
 
 
-def _true_ends(text: str, bounds: list[int], before_number: frozenset[str], before_name: frozenset[str]) -> list[int]:
+def _true_ends(
+    text: str, bounds: list[int], before_number: frozenset[str], before_name: frozenset[str], longest: int
+) -> list[int]:
     """``bounds`` without the full stops that end no sentence (see the module's docstring).
     One loop with C-typed locals once compiled (``sentences.pxd``): it runs on every field."""
     out: list[int] = []
     n = len(text)
     for bound in bounds:
-        if text[bound - 1] != "." or _ends(text, bound, n, before_number, before_name):
+        if text[bound - 1] != "." or _ends(text, bound, n, before_number, before_name, longest):
             out.append(bound)
     return out
 
 
-def _ends(text: str, bound: int, n: int, before_number: frozenset[str], before_name: frozenset[str]) -> bool:
+def _ends(
+    text: str, bound: int, n: int, before_number: frozenset[str], before_name: frozenset[str], longest: int
+) -> bool:
     """Whether the full stop before ``bound`` ends a sentence."""
     j = bound
     while j < n and text[j] in " \t\"»”')]":  # what may follow the stop on the same line
@@ -109,6 +117,8 @@ def _ends(text: str, bound: int, n: int, before_number: frozenset[str], before_n
     k = i
     while k > 0 and (text[k - 1].isalnum() or text[k - 1] == "-"):
         k -= 1
+        if i - k > longest and i - k > 1:  # longer than any abbreviation listed (and no initial): an end
+            return True
     if k == i:
         return True
     if i - k == 1 and text[k].isupper():  # initials, "U.S." ("5500 мА·ч. Это" ends one)

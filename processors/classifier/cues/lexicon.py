@@ -69,6 +69,7 @@ class CueLexicon:
     framed_types: set[str] = field(default_factory=set)  # types whose strong cue counts as lead in a framing sentence
     institutions: frozenset[str] = frozenset()  # organisations whose names hold no cue (see name_institutions)
     complements: frozenset[str] = frozenset()  # words after which an entity is no subject (see classifier._subjects)
+    completing_types: frozenset[str] = frozenset()  # types with cues marked `completes` (see rules.TypeScore.done)
     pairs: list[PairRule] = field(default_factory=list)
     pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
     terms: int = 0
@@ -123,6 +124,8 @@ class CueLexicon:
                 if after is not None and after not in AFTER_KINDS:
                     raise ConfigError(f"{path}: {type_id}: after names {after!r}; known: {', '.join(sorted(AFTER_KINDS))}")
                 completes = bool(group.get("completes", False))
+                if completes:
+                    lex.completing_types = lex.completing_types | {type_id}
                 for lang, phrases in group.items():
                     if lang in ("weight", "unless_with", "after", "completes"):
                         continue

@@ -137,6 +137,7 @@ def _score_field(
     # type -> sentences (outside background) with a strong cue of it / with a cue marked `completes`
     strong_at: dict[str, set[int]] = {}
     done_at: dict[str, set[int]] = {}
+    completing = lex.completing_types
     for hit, sentence in zip(cues, sentences):
         if hit.term.after is not None:  # "Copper rose": see FieldAnalysis.subjects
             if hit.first not in fa.subjects.get(hit.term.after, ()):
@@ -171,7 +172,7 @@ def _score_field(
         if background and sentence in background:
             factor *= lex.background_factor  # "earlier", "last year", "ранее": not what the item reports
             in_lead = False
-        else:
+        elif concept in completing:  # only types with cues marked `completes` need the sentences
             if weight >= 2:
                 strong_at.setdefault(concept, set()).add(sentence)
             if term.completes:
