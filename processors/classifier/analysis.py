@@ -28,6 +28,13 @@ class FieldAnalysis:
     vocab: list[Hit] = field(default_factory=list)  # cues and vocabularies, pairs included
     markers: list[Hit] = field(default_factory=list)  # severity markers ("biggest", "крупнейший")
     bounds: list[int] = field(default_factory=list)  # sentence end offsets
+    # the paragraph of each sentence (set by the classifier only where it is asked for: a field
+    # with framing words); empty otherwise
+    paragraphs: list[int] = field(default_factory=list)
+    # kind -> token indices right after an entity of that kind that is the subject of what
+    # follows: where a cue marked `after` counts ("Copper rose 2%"); set by the classifier
+    # only in a field that has such a cue
+    subjects: dict[str, set[int]] = field(default_factory=dict)
     tokens: int = 0
     # Filled by index(): the sentence of every entity and vocabulary hit, in the order of
     # ``entities`` and ``vocab``. The rules ask for these a hundred times an article.
@@ -73,14 +80,15 @@ class FieldAnalysis:
         return found
 
     def support_sentences(self, kinds: frozenset[str]) -> set[int]:
-        """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues excluded)."""
+        """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues, and cues marked
+        ``after``, excluded)."""
         found = self._support.get(kinds)
         if found is None:
             found = self._support[kinds] = set()
             for kind in kinds:
                 hits, sentences = self.of_kind(kind)
-                if kind == "cue":
-                    found.update(s for h, s in zip(hits, sentences) if h.term.weight >= 2)
+                if kind == "cue":  # a cue that needs its entity right before it (`after`) is checked by the rules
+                    found.update(s for h, s in zip(hits, sentences) if h.term.weight >= 2 and h.term.after is None)
                 else:
                     found.update(sentences)
         return found

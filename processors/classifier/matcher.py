@@ -56,6 +56,8 @@ class Term:
     size: int = field(default=0, compare=False)
     group: int = ENTITY
     unless: str | None = None  # a cue: not counted in a sentence with a strong cue of this type
+    after: str | None = None  # a cue: counted only right after an entity of this kind ("copper rose")
+    completes: bool = False  # a cue that says the act is done ("signed", "agreed"): see rules.reported_types
 
 
 class Hit(NamedTuple):
@@ -150,6 +152,8 @@ class Matcher:
             len(words),
             term.group,
             term.unless,
+            term.after,
+            term.completes,
         )
         bucket = self._keys.setdefault(key, [])
         if sized not in bucket:

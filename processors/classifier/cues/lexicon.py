@@ -2,7 +2,7 @@
 
 Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
 ``supply``, ``minerals``, ``power``, ``households``, ``routes``, ``background``, ``framing``, ``talks``,
-``neutral``, ``goods``, ``culture`` or ``block``.
+``neutral``, ``goods``, ``culture``, ``designators`` or ``block``.
 ``neutral`` phrases count for nothing; being longer, they take the tokens of the cues
 inside them ("holds a stake" is who owns what, not an investment). A pair "A ~ B" registers its two
 parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
@@ -30,8 +30,10 @@ __all__ = ["CueLexicon", "PairRule", "VOCABULARIES", "INSTITUTION_KINDS"]
 
 VOCABULARIES = (
     "supply", "minerals", "power", "households", "routes", "background", "framing", "talks", "neutral", "goods", "culture",
+    "designators",
 )
 INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
+AFTER_KINDS = frozenset({"commodity", "country", "organization"})  # what a group's `after:` may name
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class CueLexicon:
     figure_exempt_types: set[str] = field(default_factory=set)  # types a strong cue beside a money figure exempts
     framed_types: set[str] = field(default_factory=set)  # types whose strong cue counts as lead in a framing sentence
     institutions: frozenset[str] = frozenset()  # organisations whose names hold no cue (see name_institutions)
+    complements: frozenset[str] = frozenset()  # words after which an entity is no subject (see classifier._subjects)
+    completing_types: frozenset[str] = frozenset()  # types with cues marked `completes` (see rules.TypeScore.done)
     pairs: list[PairRule] = field(default_factory=list)
     pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
     terms: int = 0
@@ -116,11 +120,20 @@ class CueLexicon:
                 unless = group.get("unless_with")
                 if unless is not None and unless not in SIGNAL_TYPES:
                     raise ConfigError(f"{path}: {type_id}: unless_with names an unknown signal type {unless!r}")
+                after = group.get("after")
+                if after is not None and after not in AFTER_KINDS:
+                    raise ConfigError(f"{path}: {type_id}: after names {after!r}; known: {', '.join(sorted(AFTER_KINDS))}")
+                completes = bool(group.get("completes", False))
+                if completes:
+                    lex.completing_types = lex.completing_types | {type_id}
                 for lang, phrases in group.items():
-                    if lang in ("weight", "unless_with"):
+                    if lang in ("weight", "unless_with", "after", "completes"):
                         continue
-                    lex._add_all(matcher, phrases, Term("cue", type_id, weight, group=VOCAB, unless=unless), path,
-                                 lang=lang)
+                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes)
+                    lex._add_all(matcher, phrases, cue, path, lang=lang)
+        lex.complements = frozenset(
+            str(w).lower() for words in (data.get("complements") or {}).values() for w in (words or ())
+        )
         for kind in VOCABULARIES:
             for lang, phrases in (data.get(kind) or {}).items():
                 lex._add_all(matcher, phrases, Term(kind, kind, 1, group=VOCAB), path, lang=lang)
@@ -175,7 +188,8 @@ class CueLexicon:
     def pairs_in(self, parts: list[Hit], text: str | None = None) -> list[Hit]:
         """Pair hits from part hits: both sides within ``pair_window`` tokens, any order,
         and, given the field's ``text``, in one sentence: "halted payments. Experts say the
-        re-export ..." is no export halt, the two words belong to different statements."""
+        re-export ..." is no export halt, the two words belong to different statements (a cue
+        pair, unlike a blocking one, in one clause: no comma between its sides)."""
         if len(parts) < 2:
             return []
         by_key: dict[str, list[Hit]] = {}
@@ -197,7 +211,9 @@ class CueLexicon:
                         gap = b.first - a.last if b.first >= a.last else a.first - b.last
                         if gap <= self.pair_window and (a.first, id(rule)) not in seen:
                             lo, hi = (a, b) if a.first < b.first else (b, a)
-                            if text is not None and _SENTENCE_BREAK_RE.search(text, lo.end, hi.start):
+                            if text is not None and (_SENTENCE_BREAK_RE if rule.term.kind == "block" else _CLAUSE_BREAK_RE).search(
+                                text, lo.end, hi.start
+                            ):
                                 continue
                             seen.add((a.first, id(rule)))
                             out.append(Hit(rule.term, lo.first, hi.last, lo.start, hi.end))
@@ -211,6 +227,10 @@ class CueLexicon:
 # semicolon followed by a space or a closing quote (as text.sentence_bounds reads it), a
 # line break, or a Chinese full-width stop (Chinese puts no space after it).
 _SENTENCE_BREAK_RE = re.compile(r"[.!?;…](?=[\s\"»”')\]])|\n|[。！？；]")
+# A cue pair does not span a comma either: "a wage deal, raising the prospect of supply
+# disruptions" is no supply deal, "a price floor, shares soar" no price move. (A blocking
+# pair still does: "Rare Earth, the Motown band".)
+_CLAUSE_BREAK_RE = re.compile(r"[.!?;…,](?=[\s\"»”')\]])|\n|[。！？；]")
 
 
 def _merge_same_type(hits: list[Hit]) -> list[Hit]:

@@ -15,8 +15,9 @@ title, summary or lead: rivalry framing ("Washington and Beijing vie for...") is
 the lead says about a deal, never as loud as the deal's own words. A type marked
 ``framed`` (geopolitics again) counts a strong cue in a sentence that gives the framing of
 analysts or experts ("Analysts say the route has become a proxy for competition",
-"Эксперты считают проект инструментом влияния", "分析认为……竞争") as if it stood in the
-lead: wires and local outlets put what the story means in that closing sentence. All
+"Эксперты считают проект инструментом влияния", "分析认为……竞争"), or in the same paragraph
+as such a sentence (a quote runs on), as if it stood in the lead: wires and local outlets put
+what the story means in that closing paragraph. All
 numbers live in ``data/cues.yaml``.
 """
 
@@ -46,6 +47,7 @@ class TypeScore:
     body_cues: int = 0  # cues counted outside the title
     strong: bool = False  # a cue of weight >= 2 counted
     quantified: bool = False  # a cue of weight >= 2 shares a sentence with a money figure
+    done: bool = False  # a strong cue shares a sentence with a cue saying the act is done ("signed")
 
 
 def score_types(
@@ -116,6 +118,11 @@ def _score_field(
         set(fa.of_kind("background")[1]) if not title and lex.background_factor != 1.0 else ()
     )
     framing = set(fa.of_kind("framing")[1]) if not title and lex.framed_types else ()
+    if framing and fa.paragraphs:
+        # '"This is industrial policy," said an analyst. "Washington wants to break China's grip."':
+        # the quote's second sentence is the analyst's too, so the framing covers the paragraph
+        framed = {fa.paragraphs[s] for s in framing}
+        framing = {i for i, p in enumerate(fa.paragraphs) if p in framed}
     # a cue inside an institution's name ("Ministry of Industry and Construction",
     # "Asian Development Bank") names the body's remit, not an event
     org_spans = [
@@ -127,8 +134,15 @@ def _score_field(
     seen_cues: set[tuple[str, int, float]] = set()
     seen_types: set[str] = set()
     strong_in: dict[str, set[int]] = {}  # type -> sentences holding a strong cue of it (for `unless`)
+    # type -> sentences (outside background) with a strong cue of it / with a cue marked `completes`
+    strong_at: dict[str, set[int]] = {}
+    done_at: dict[str, set[int]] = {}
+    completing = lex.completing_types
     for hit, sentence in zip(cues, sentences):
-        if not anchored and not fa.entity_near(hit, window, sentence):
+        if hit.term.after is not None:  # "Copper rose": see FieldAnalysis.subjects
+            if hit.first not in fa.subjects.get(hit.term.after, ()):
+                continue
+        elif not anchored and not fa.entity_near(hit, window, sentence):
             continue
         if org_spans and any(a <= hit.first and hit.last <= b for a, b in org_spans):
             continue
@@ -154,10 +168,15 @@ def _score_field(
         else:
             factor = lex.body_factor
             in_lead = False
+        concept, weight = term.concept, term.weight
         if background and sentence in background:
             factor *= lex.background_factor  # "earlier", "last year", "ранее": not what the item reports
             in_lead = False
-        concept, weight = term.concept, term.weight
+        elif concept in completing:  # only types with cues marked `completes` need the sentences
+            if weight >= 2:
+                strong_at.setdefault(concept, set()).add(sentence)
+            if term.completes:
+                done_at.setdefault(concept, set()).add(sentence)
         key = (concept, hit.last - hit.first, weight)
         if key in seen_cues:
             factor *= lex.repeat_factor
@@ -182,6 +201,10 @@ def _score_field(
             ts.strong = True
         elif title and weight >= 1:
             ts.title_weak = True
+    for concept, done in done_at.items():
+        strong = strong_at.get(concept)
+        if strong and not done.isdisjoint(strong):
+            scores[concept].done = True
 
 
 def _score_amounts(invest: TypeScore, fields: list[FieldAnalysis], lex: CueLexicon, amounts: list[Amount]) -> None:
@@ -201,7 +224,10 @@ def _score_amounts(invest: TypeScore, fields: list[FieldAnalysis], lex: CueLexic
 
 
 def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
-    """The types whose score passes both the absolute and the relative threshold."""
+    """The types whose score passes both the absolute and the relative threshold. An act
+    reported as done is spared the relative one: memoranda "signed" at a summit are deals
+    however loud the summit's rivalry (a strong cue and a cue marked ``completes`` in one
+    sentence that is not background, see :attr:`TypeScore.done`)."""
     if not scores:
         return set()
     top = max(s.score for s in scores.values())
@@ -210,7 +236,7 @@ def reported_types(scores: dict[str, TypeScore], lex: CueLexicon) -> set[str]:
         for t, s in scores.items()
         if s.score >= lex.threshold_of(t) * (1.0 if s.lead else lex.body_only_factor)
         and (s.score >= lex.relative * top or (s.title and lex.title_exempt)
-             or (s.lead_strong and (lex.lead_exempt or t in lex.lead_exempt_types)) or s.quantified)
+             or (s.lead_strong and (lex.lead_exempt or t in lex.lead_exempt_types)) or s.quantified or s.done)
         and (s.strong or (t not in lex.strict and s.title_weak and s.body_cues >= lex.title_weak_support)
              or not (lex.need_strong or t in lex.strict))
     }
