@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Gauge
@@ -44,6 +45,7 @@ class ConsumerLagExporter:
         *,
         interval: float = 5.0,
         registry: CollectorRegistry = REGISTRY,
+        on_offsets: Callable[[dict[Any, int | None], dict[Any, int]], Any] | None = None,
     ):
         self._settings = settings
         self._group = group
@@ -52,6 +54,7 @@ class ConsumerLagExporter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failing = False
+        self._on_offsets = on_offsets  # also told each reading (committed, end): processors.stall_watchdog
         self.lag = Gauge(
             "oreradar_consumer_lag",
             "Records not yet consumed by the group: end offset minus committed offset",
@@ -110,6 +113,9 @@ class ConsumerLagExporter:
         ]
         offsets = admin.list_group_offsets({self._group: None}).get(self._group, {})
         committed = {tp: meta.offset for tp, meta in offsets.items()}
-        lag = compute_lag(committed, consumer.beginning_offsets(partitions), consumer.end_offsets(partitions))
+        end = consumer.end_offsets(partitions)
+        lag = compute_lag(committed, consumer.beginning_offsets(partitions), end)
         for tp, value in lag.items():
             self.lag.labels(group=self._group, topic=tp.topic, partition=str(tp.partition)).set(value)
+        if self._on_offsets is not None:
+            self._on_offsets(committed, end)

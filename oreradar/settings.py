@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         30.0, ge=6.0, le=300.0,
         description="seconds without a heartbeat before the group gives a dead worker's partitions to the others",
     )
+    stall_seconds: float = Field(
+        60.0, ge=0.0,
+        description="seconds a stage may go without a commit on records it has to read before it stops to start "
+                    "again (0 = never)",
+    )
     log_level: str = Field("INFO")
     log_format: str = Field("text", description="text or json")
     sasl_password: SecretStr | None = Field(None, description="for an existing cluster that needs SASL/PLAIN")

@@ -39,6 +39,7 @@ from oreradar.settings import Settings
 from processors import classify_news, cluster_stories
 from processors.app import build_app
 from processors.stage_process import StageProcess, stop_when_parent_exits
+from processors.stall_watchdog import StallWatchdog
 
 __all__ = ["run_worker", "stories_metrics_port", "STAGES"]
 
@@ -136,8 +137,10 @@ def _run_stories(settings: Settings, *, child: bool) -> None:
     ensure_topics(settings, (inbox,), prefixed=False)
     port = stories_metrics_port(settings, child=child)
     serve_metrics(port)
-    if port is not None:
-        ConsumerLagExporter(settings, app.conf.id, (topics.signals.get_topic_name(), inbox)).start()
+    # The lag readings also feed the watchdog, which runs with or without /metrics.
+    watchdog = StallWatchdog(cluster_stories.STAGE, stall_after=settings.stall_seconds, busy=lambda: app.rebalancing)
+    ConsumerLagExporter(settings, app.conf.id, (topics.signals.get_topic_name(), inbox),
+                        on_offsets=watchdog.observe).start()
     log.info("stories: reading %s from %s", topics.signals.get_topic_name(), settings.bootstrap)
     _execute(app, settings, None)
 

@@ -75,3 +75,28 @@ async def test_a_committed_offset_is_where_it_goes_back_to(kafka_settings: Setti
         assert await consumer.position(tp) == 1
     finally:
         await consumer.stop()
+
+
+async def test_a_partition_goes_back_to_what_was_not_handed_over_unless_a_seek_did(kafka_settings: Settings) -> None:
+    from aiokafka import TopicPartition
+
+    from processors.kafka_transport import rewind_to
+
+    # 20 records on 6 partitions: one of them holds two or more.
+    consumer, tps = await _consumer_past(kafka_settings, _publish(kafka_settings, 20), 20)
+    try:
+        positions = {t: await consumer.position(t) for t in tps}
+        tp, fetched = max(positions.items(), key=lambda item: item[1])
+        assert fetched >= 2
+        await rewind_to(consumer, {tp: 1})
+        assert await consumer.position(tp) == 1
+        # A seek (faust's, back to the committed offset) to before it already: left there.
+        consumer.seek(tp, 0)
+        await rewind_to(consumer, {tp: 1})
+        assert await consumer.position(tp) == 0
+        # Past the fetch position, or a partition no longer assigned: nothing happens.
+        consumer.seek(tp, fetched)
+        await rewind_to(consumer, {tp: fetched + 3, TopicPartition("elsewhere", 0): 0})
+        assert await consumer.position(tp) == fetched
+    finally:
+        await consumer.stop()

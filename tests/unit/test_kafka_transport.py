@@ -22,3 +22,20 @@ def test_stream_partitions_have_no_read_offset_to_drop_records_below() -> None:
 def test_broker_url_names_every_server_with_this_transport() -> None:
     assert broker_url("h1:9092, h2:9094,") == "oreradar-kafka://h1:9092;oreradar-kafka://h2:9094"
     assert broker_url(["h1:1"]) == "oreradar-kafka://h1:1"
+
+
+def test_what_was_fetched_and_not_handed_over() -> None:
+    from processors.kafka_transport import not_handed_over
+
+    fetched = {"a": (10, 14), "b": (0, 2), "c": (7, 7)}
+    # a: handed over up to 11; b: in full; c: nothing handed over.
+    assert not_handed_over(fetched, {"a": 11, "b": 2}) == {"a": 12, "c": 7}
+    assert not_handed_over(fetched, {"a": 14, "b": 2, "c": 7}) == {}
+
+
+def test_the_consumer_thread_seeks_with_the_fixes() -> None:
+    from faust.transport.drivers import aiokafka as faust_aiokafka
+
+    from processors.kafka_transport import ConsumerThread
+
+    assert ConsumerThread.seek_to_committed is not faust_aiokafka.AIOKafkaConsumerThread.seek_to_committed
