@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from oreradar.errors import ConfigError
 from processors.classifier.chinese import traditional_variants
-from processors.classifier.datafile import parse_yaml
+from processors.classifier.datafile import read_yaml
 from processors.classifier.matcher import ENTITY, ORG, Matcher, Term
 
 __all__ = ["Commodity", "Organization", "Gazetteer", "load_yaml"]
@@ -116,10 +115,7 @@ def load_yaml(path: Path, *, required: bool) -> list[dict[str, Any]]:
             raise ConfigError(f"classifier data file {path} is missing; restore it or pass data_dir=")
         log.warning("classifier data file %s is missing; going on without it", path)
         return []
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    data = read_yaml(path)
     if data is None:
         return []
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):

@@ -25,10 +25,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from oreradar.errors import ConfigError
-from processors.classifier.datafile import parse_yaml
+from processors.classifier.datafile import read_yaml
 from processors.classifier.text import sentence_bounds
 
 __all__ = ["SentenceRules"]
@@ -45,10 +44,7 @@ class SentenceRules:
     def load(cls, path: Path) -> SentenceRules:
         if not path.exists():
             raise ConfigError(f"sentence rules {path} are missing; restore the file or pass data_dir=")
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+        data = read_yaml(path) or {}
         abbreviations = data.get("abbreviations") or {}
         patterns = []
         for source in data.get("datelines") or []:

@@ -28,9 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from processors.classifier.datafile import parse_yaml
+from processors.classifier.datafile import read_yaml
 
 from oreradar.errors import ConfigError
 
@@ -166,10 +165,7 @@ def load_stem_rules(path: Path) -> dict[str, StemRule]:
     """``data/stems.yaml`` (its header documents it) -> language -> rule; {} without it."""
     if not path.exists():
         return {}
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    data = read_yaml(path) or {}
     rules: dict[str, StemRule] = {}
     for lang, spec in (data.get("languages") or {}).items():
         if not isinstance(spec, dict) or not isinstance(spec.get("suffixes"), list):

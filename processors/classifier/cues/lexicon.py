@@ -17,9 +17,8 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 
-from processors.classifier.datafile import parse_yaml
+from processors.classifier.datafile import read_yaml
 
 from oreradar.errors import ConfigError
 from oreradar.records import SIGNAL_TYPES
@@ -78,10 +77,7 @@ class CueLexicon:
     def load(cls, path: Path, matcher: Matcher) -> CueLexicon:
         if not path.exists():
             raise ConfigError(f"cue lexicon {path} is missing; restore it or pass data_dir=")
-        try:
-            data = parse_yaml(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+        data = read_yaml(path) or {}
         settings = data.get("settings") or {}
         lex = cls(
             window=int(settings.get("window", 15)),
