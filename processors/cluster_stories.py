@@ -116,6 +116,21 @@ async def _send_all(outgoing: list[tuple[Any, ...]], pipeline: PipelineMetrics) 
             pipeline.dropped.labels(stage=STAGE, reason="send_failed").inc()
 
 
+async def _tables_written(app: faust.App) -> None:
+    """Wait until the table writes made so far are on the broker, before the batch is acked.
+
+    Faust queues table writes in its producer buffer and sends them in the background; its
+    flush before a commit gives up after 0.1 s without progress, so under load a commit
+    could go out while a batch's writes still waited, and a stop then lost them with their
+    records already committed (seen: a report that never reached its story after a
+    worker's SIGTERM).
+    """
+    buffer = app.producer.buffer
+    while buffer.size:
+        await asyncio.sleep(BATCH_WITHIN / 4)
+    await app.producer.flush()  # and what the buffer handed to the client is acknowledged
+
+
 def _lang_label(lang: str | None) -> str:
     """A bounded label value: an ISO 639 code, else ``und``."""
     return lang if lang and lang.isalpha() and len(lang) in (2, 3) else "und"
@@ -241,7 +256,11 @@ def register(
                     continue
                 outgoing.extend(apply(step, stage, pending))
             flush(pending)
-            await finish_sends(_send_all(outgoing, pipeline), "stories")
+            await finish_sends(_send_batch(outgoing), "stories")
+
+    async def _send_batch(outgoing: list[tuple[Any, bytes | None, bytes]]) -> None:
+        await _send_all(outgoing, pipeline)
+        await _tables_written(app)
 
     def flush(pending: dict[Any, dict[str, Any | None]]) -> None:
         for table, entries in pending.items():
