@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -179,12 +179,14 @@ def _retry_on_dead_node(call: Callable[[], T], attempts: int = 4, pause: float =
     raise AssertionError("unreachable")
 
 
-def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS, *, prefixed: bool = True) -> list[str]:
+def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS, *, prefixed: bool = True,
+                  config: Mapping[str, str] | None = None) -> list[str]:
     """Create the missing topics with ORERADAR_PARTITIONS partitions, replicated as
     :func:`cluster_replication` says; return those created.
 
     Names get ``ORERADAR_TOPIC_PREFIX``; ``prefixed=False``: the names are final (a Faust
-    app's internal topics, named after the app)."""
+    app's internal topics, named after the app). ``config``: more topic settings (e.g.
+    ``cleanup.policy``)."""
     from kafka.admin import NewTopic
     from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
@@ -197,7 +199,7 @@ def ensure_topics(settings: Settings, topics: tuple[str, ...] = ALL_TOPICS, *, p
         for name in missing:
             topic = NewTopic(
                 name, num_partitions=settings.partitions, replication_factor=replication.factor,
-                topic_configs=replication.topic_config(),
+                topic_configs={**replication.topic_config(), **(config or {})},
             )
             try:
                 admin.create_topics([topic])

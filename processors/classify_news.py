@@ -28,7 +28,7 @@ import faust
 from oreradar.metrics import LatencyMetrics, PipelineMetrics, SignalMetrics
 from oreradar.records import NewsItem, Signal
 from processors.app import Topics
-from processors.batches import finish_sends
+from processors.batches import finish_sends, whole_batch_or_exit
 from processors.handle_raw import INVALID_RECORD, handle_raw
 
 __all__ = ["register", "ClassifyStep", "Outgoing", "BATCH_MAX", "BATCH_WITHIN"]
@@ -178,7 +178,8 @@ def register(
     async def classify_news(stream: faust.StreamT) -> None:
         # take_events is faust-streaming's (Stream, not the StreamT protocol its stubs declare).
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):  # type: ignore[attr-defined]
-            await finish_sends(_send_all([step(event) for event in events], metrics, send_one), STAGE)
+            with whole_batch_or_exit(STAGE):
+                await finish_sends(_send_all([step(event) for event in events], metrics, send_one), STAGE)
             last_item.set_to_current_time()
 
     return classify_news

@@ -35,8 +35,12 @@ so one partition carries on the order of a thousand relevant reports a second, f
 above what the feeds bring; classification still scales with the partitions of
 ``news.raw``, and the forwarder with those of ``news.signals``. Both agents take their
 topics in batches (one pass of the event loop and one wait for the broker's
-acknowledgements per batch, acked only after that wait: at-least-once). The internal topic and the changelogs get
-the cluster's replication (``build_app(replication=...)``).
+acknowledgements per batch, acked only after that wait: at-least-once). A batch's alerts
+go out before its table entries (a report the table holds raises nothing again), and a
+batch that fails half-way ends the process before it is acked
+(:func:`processors.batches.whole_batch_or_exit`). The internal topic and the changelogs get
+the cluster's replication (``build_app(replication=...)``), and are created before the app
+starts (:func:`ensure_internal_topics`).
 
 State stays bounded: stories opened more than the window before the newest report are
 deleted from the table (a tombstone in the compacted changelog), trend series with no
@@ -51,8 +55,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -60,18 +64,19 @@ import faust
 from faust.streams import _current_event  # the context variable behind faust.streams.current_event()
 
 from oreradar.errors import RecordError
+from oreradar.kafka_admin import ensure_topics
 from oreradar.metrics import PipelineMetrics, StoryMetrics
 from oreradar.records import Alert, Signal, utc_now
 from oreradar.settings import Settings
 from processors.app import Topics, app_id
-from processors.batches import finish_sends
+from processors.batches import finish_sends, whole_batch_or_exit
 from processors.handle_raw import dead_letter
 from processors.stories import JoinRules, TrendRules
 from processors.stories.features import Lemmatize, default_lemmatize
 from processors.stories.stage import Step, StoryStage, wanted
 
 __all__ = ["register", "STORIES_TABLE", "TRENDS_TABLE", "STORY_KEY", "APP_NAME", "stories_app_id", "inbox_topic_name",
-           "changelog_topic_name"]
+           "changelog_topic_name", "ensure_internal_topics"]
 
 log = logging.getLogger(__name__)
 STAGE = "stories"
@@ -95,6 +100,20 @@ def inbox_topic_name(app_id: str) -> str:
 def changelog_topic_name(app_id: str, table: str = STORIES_TABLE) -> str:
     """Faust's name for a table's changelog topic (what ``oreradar stories`` reads)."""
     return f"{app_id}-{table}-changelog"
+
+
+def ensure_internal_topics(settings: Settings, app_id: str) -> list[str]:
+    """Create the stage's inbox and table changelogs (compacted, as faust makes them) if missing.
+
+    faust creates its internal topics while the group forms, and a topic missing from the
+    consumer's metadata at the first assignment stays missing until the next refresh
+    (minutes). A table written meanwhile raises ``PartitionsMismatch`` ("changelog has 0
+    partitions"): seen in the cluster test, where it crashed the agent in the middle of a
+    batch. Made here, before the app starts, they are in the metadata from the first fetch.
+    """
+    created = ensure_topics(settings, (inbox_topic_name(app_id),), prefixed=False)
+    changelogs = tuple(changelog_topic_name(app_id, table) for table in (STORIES_TABLE, TRENDS_TABLE))
+    return created + ensure_topics(settings, changelogs, prefixed=False, config={"cleanup.policy": "compact"})
 
 
 # Up to this many records per batch, or what came within BATCH_WITHIN seconds.
@@ -153,6 +172,38 @@ class _State:
     stage: StoryStage | None = None
 
 
+Outgoing = tuple[Any, bytes | None, bytes]  # (topic, key, value)
+
+
+@dataclass
+class _Batch:
+    """What a batch (or the part of it before a stage error) sends and writes.
+
+    Story entries are written in the order they changed (two small entries a report), so
+    the changelog shows every report even of a story that expires within the batch. Trend
+    series are written once, their last value (None deletes): a series touched by many
+    reports of a batch is sent once. Each write keeps its event: faust writes a table
+    entry to the changelog partition of the current event.
+    """
+
+    outgoing: list[Outgoing] = field(default_factory=list)
+    story_writes: list[tuple[Any, str, Any | None]] = field(default_factory=list)  # (event, key, entry or None)
+    trend_writes: dict[str, tuple[Any, Any | None]] = field(default_factory=dict)  # key -> (event, entry or None)
+
+    def add(self, event: Any, step: Step) -> None:
+        self.story_writes.extend((event, key, entry) for key, entry in step.story_writes.items())
+        self.story_writes.extend((event, key, None) for key in step.story_deletes)
+        self.trend_writes.update({key: (event, entry) for key, entry in step.trend_writes.items()})
+        self.trend_writes.update({key: (event, None) for key in step.trend_deletes})
+
+    def writes(self, stories: Any, trends: Any) -> Iterator[tuple[Any, Any, str, Any | None]]:
+        """(event, table, key, entry or None) in the order to write them."""
+        for event, key, entry in self.story_writes:
+            yield event, stories, key, entry
+        for key, (event, entry) in self.trend_writes.items():
+            yield event, trends, key, entry
+
+
 def register(
     app: faust.App,
     topics: Topics,
@@ -184,7 +235,7 @@ def register(
 
     app.on_rebalance_complete.connect(_reload)  # type: ignore[arg-type]
 
-    def dead(raw: bytes | None, reason: str, event: Any, item_id: str | None = None) -> tuple[Any, bytes | None, bytes]:
+    def dead(raw: bytes | None, reason: str, event: Any, item_id: str | None = None) -> Outgoing:
         msg = event.message
         letter = dead_letter(raw, reason, stage=STAGE, topic=msg.topic, partition=msg.partition, offset=msg.offset,
                              key=event.key, item_id=item_id)
@@ -198,18 +249,19 @@ def register(
         # loop is entered once per batch, not per record, and a batch is acked only once
         # everything it sent is on the broker.
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):  # type: ignore[attr-defined]
-            outgoing: list[tuple[Any, bytes | None, bytes]] = []
-            for event in events:
-                try:
-                    signal = Signal.from_json(event.value) if event.value is not None else None
-                except RecordError as exc:
-                    outgoing.append(dead(event.value, str(exc), event, exc.item_id))
-                    continue
-                if signal is None:
-                    outgoing.append(dead(None, "empty record (null value)", event))
-                elif wanted(signal):
-                    outgoing.append((inbox, STORY_KEY, event.value, event.message.timestamp))  # type: ignore[arg-type]
-            await finish_sends(_send_all(outgoing, pipeline), "stories forward")
+            with whole_batch_or_exit("stories forward"):
+                outgoing: list[tuple[Any, ...]] = []
+                for event in events:
+                    try:
+                        signal = Signal.from_json(event.value) if event.value is not None else None
+                    except RecordError as exc:
+                        outgoing.append(dead(event.value, str(exc), event, exc.item_id))
+                        continue
+                    if signal is None:
+                        outgoing.append(dead(None, "empty record (null value)", event))
+                    elif wanted(signal):
+                        outgoing.append((inbox, STORY_KEY, event.value, event.message.timestamp))
+                await finish_sends(_send_all(outgoing, pipeline), "stories forward")
 
     def current_stage() -> StoryStage:
         if state.stage is None:
@@ -229,51 +281,52 @@ def register(
     @app.agent(inbox, name="cluster_stories")
     async def cluster_stories(stream: faust.StreamT) -> None:
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):  # type: ignore[attr-defined]
-            outgoing: list[tuple[Any, bytes | None, bytes]] = []
-            # Trend series are written once per batch (the last value of each key; None
-            # deletes): a series touched by many reports of a batch is sent once. Story
-            # entries are written as they change (two small entries a report), so the
-            # changelog shows every report even of a story that expires within the batch.
-            pending: dict[Any, dict[str, Any | None]] = {trends: {}}
-            for event in events:
-                _writes_follow(event)
-                stage = current_stage()
-                try:
-                    signal = Signal.from_json(event.value)
-                except RecordError as exc:
-                    outgoing.append(dead(event.value, str(exc), event, exc.item_id))
-                    continue
-                stamp = event.message.timestamp
-                received = datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp else clock()
-                try:
-                    step = stage.process(signal, received=received, now=clock())
-                except Exception as exc:  # a bug in the stage must cost one report, not the worker
-                    log.exception("stories: cannot place signal %s", signal.id)
-                    outgoing.append(dead(event.value, f"stories stage error on {signal.id}: {type(exc).__name__}: "
-                                         f"{exc}", event, signal.id))
-                    flush(pending)  # what this batch decided so far, before the rebuild reads the tables
-                    state.stage = None  # it may be half-updated: rebuild it from the tables
-                    continue
-                outgoing.extend(apply(step, stage, pending))
-            flush(pending)
-            await finish_sends(_send_batch(outgoing), "stories")
+            with whole_batch_or_exit(STAGE):
+                batch = _Batch()
+                for event in events:
+                    _writes_follow(event)  # a rebuild deletes the table entries it cannot read
+                    stage = current_stage()
+                    try:
+                        signal = Signal.from_json(event.value)
+                    except RecordError as exc:
+                        batch.outgoing.append(dead(event.value, str(exc), event, exc.item_id))
+                        continue
+                    stamp = event.message.timestamp
+                    received = datetime.fromtimestamp(stamp, tz=timezone.utc) if stamp else clock()
+                    try:
+                        step = stage.process(signal, received=received, now=clock())
+                    except Exception as exc:  # a bug in the stage must cost one report, not the worker
+                        log.exception("stories: cannot place signal %s", signal.id)
+                        batch.outgoing.append(dead(event.value, f"stories stage error on {signal.id}: "
+                                                   f"{type(exc).__name__}: {exc}", event, signal.id))
+                        # The stage may be half-updated: it is rebuilt from the tables, once
+                        # they hold what this batch decided so far.
+                        await finish_sends(commit(batch), STAGE)
+                        batch, state.stage = _Batch(), None
+                        continue
+                    apply(step, stage, event, batch)
+                await finish_sends(commit(batch), STAGE)
 
-    async def _send_batch(outgoing: list[tuple[Any, bytes | None, bytes]]) -> None:
-        await _send_all(outgoing, pipeline)
+    async def commit(batch: _Batch) -> None:
+        """Send a batch's alerts, then write its table entries, and wait for both.
+
+        In this order because the table decides what is new: a report already in it is a
+        duplicate and raises nothing. Written first, a stop before the alerts went out lost
+        them for good (seen: four stories whose first alert never came); now a stop in
+        between only means the next reading sends those alerts again, under the same
+        ``alert_id`` (delivery is idempotent on it).
+        """
+        await _send_all(batch.outgoing, pipeline)
+        for event, table, key, entry in batch.writes(stories, trends):
+            _writes_follow(event)
+            if entry is None:
+                table.pop(key, None)
+            else:
+                table[key] = entry
         await _tables_written(app)
 
-    def flush(pending: dict[Any, dict[str, Any | None]]) -> None:
-        for table, entries in pending.items():
-            for key, entry in entries.items():
-                if entry is None:
-                    table.pop(key, None)
-                else:
-                    table[key] = entry
-            entries.clear()
-
-    def apply(step: Step, stage: StoryStage, pending: dict[Any, dict[str, Any | None]]
-              ) -> list[tuple[Any, bytes | None, bytes]]:
-        """Count, note the table writes, and say what to send."""
+    def apply(step: Step, stage: StoryStage, event: Any, batch: _Batch) -> None:
+        """Count, and add to the batch what to send and what to write."""
         decision = step.decision
         if decision.clock_skew:
             pipeline.dropped.labels(stage=STAGE, reason="clock_skew").inc()
@@ -283,21 +336,14 @@ def register(
         for lead in decision.lead_times:
             metrics.lead_time.labels(first_lang=_lang_label(lead.first_lang),
                                      later_lang=_lang_label(lead.later_lang)).observe(lead.seconds)
-        for key, entry in step.story_writes.items():
-            stories[key] = entry
-        for key in step.story_deletes:
-            stories.pop(key, None)
-        pending[trends].update(step.trend_writes)
-        pending[trends].update(dict.fromkeys(step.trend_deletes))
-        out: list[tuple[Any, bytes | None, bytes]] = []
+        batch.add(event, step)
         for alert in step.alerts:
             if isinstance(alert, Alert):
-                out.append((topics.alerts, alert.story_id.encode(), alert.to_json()))
+                batch.outgoing.append((topics.alerts, alert.story_id.encode(), alert.to_json()))
                 pipeline.alerts.labels(severity=alert.severity).inc()
             else:
-                out.append((topics.alerts, alert.alert_id.encode(), alert.to_json()))
+                batch.outgoing.append((topics.alerts, alert.alert_id.encode(), alert.to_json()))
         metrics.trend_alerts.inc(step.trends_fired)
         metrics.open.set(stage.open_stories)
-        return out
 
     return forward_signals, cluster_stories

@@ -11,7 +11,11 @@ worker's supervisor (``processors/stage_process.py``) or the service manager.
 It reads the offsets the lag exporter reads (:class:`oreradar.consumer_lag.ConsumerLagExporter`
 calls :meth:`StallWatchdog.observe`), and waits ``stall_after`` seconds of no commit on a
 partition that has records to read, while no rebalance is going on (a table recovery
-may take long and commits nothing: it is not a stall).
+may take long and commits nothing: it is not a stall). A rebalance that is still not
+over after ``BUSY_LIMIT`` times that, with records to read, is one: faust's table
+recovery can wait for ever for changelog records its paused fetcher never brings (seen
+in the cluster test: more than 4 minutes waiting for 75 records; faust-streaming #74 is
+that class), and a new start recovers afresh.
 
     >>> watchdog = StallWatchdog("stories", stall_after=60, busy=lambda: app.rebalancing)  # doctest: +SKIP
 """
@@ -29,6 +33,9 @@ __all__ = ["StallWatchdog"]
 
 log = logging.getLogger(__name__)
 
+# How many stall times a rebalance (and the table recovery after it) may take.
+BUSY_LIMIT = 3
+
 
 class StallWatchdog:
     def __init__(self, stage: str, *, stall_after: float, busy: Callable[[], bool] = lambda: False,
@@ -39,6 +46,7 @@ class StallWatchdog:
         self._on_stall = on_stall or (lambda: os.kill(os.getpid(), signal.SIGTERM))
         self._clock = clock
         self._since: dict[Any, tuple[int | None, float]] = {}  # partition -> (committed, since when)
+        self._busy_since: float | None = None
         self.fired = False
 
     def observe(self, committed: dict[Any, int | None], end: dict[Any, int]) -> list[Any]:
@@ -47,7 +55,15 @@ class StallWatchdog:
         now = self._clock()
         if self._busy():
             self._since.clear()  # a rebalance: start counting afresh once it is over
-            return []
+            if self._busy_since is None:
+                self._busy_since = now
+            if now - self._busy_since < BUSY_LIMIT * self.stall_after:
+                return []
+            behind = [tp for tp, end_offset in end.items() if (committed.get(tp) or 0) < end_offset]
+            if behind:
+                self._stop(f"rebalance not over after {now - self._busy_since:.0f}s", behind, committed, end)
+            return behind
+        self._busy_since = None
         stalled = []
         for tp, end_offset in end.items():
             done = committed.get(tp)
@@ -59,11 +75,15 @@ class StallWatchdog:
                 self._since[tp] = (done, now)
             elif now - previous[1] >= self.stall_after:
                 stalled.append(tp)
-        if stalled and not self.fired and self.stall_after > 0:
-            self.fired = True
-            log.error("%s: no commit for %.0fs on %s with records to read (committed, end: %s); stopping so "
-                      "that a new start reads them again", self.stage, self.stall_after,
-                      ", ".join(f"{tp.topic}[{tp.partition}]" for tp in stalled),
-                      ", ".join(f"{committed.get(tp)}/{end[tp]}" for tp in stalled))
-            self._on_stall()
+        if stalled:
+            self._stop(f"no commit for {self.stall_after:.0f}s", stalled, committed, end)
         return stalled
+
+    def _stop(self, why: str, partitions: list[Any], committed: dict[Any, int | None], end: dict[Any, int]) -> None:
+        if self.fired or self.stall_after <= 0:
+            return
+        self.fired = True
+        log.error("%s: %s on %s with records to read (committed, end: %s); stopping so that a new start "
+                  "reads them again", self.stage, why, ", ".join(f"{tp.topic}[{tp.partition}]" for tp in partitions),
+                  ", ".join(f"{committed.get(tp)}/{end[tp]}" for tp in partitions))
+        self._on_stall()

@@ -132,9 +132,7 @@ def _run_stories(settings: Settings, *, child: bool) -> None:
     register_build_info("stories")
     cluster_stories.register(app, topics, StoryMetrics(), metrics, min_severity=settings.alert_min_severity)
     inbox = cluster_stories.inbox_topic_name(app.conf.id)
-    # Faust creates its internal topics while the group forms; a topic missing at the
-    # first assignment is ignored until the next metadata refresh (minutes): create it now.
-    ensure_topics(settings, (inbox,), prefixed=False)
+    cluster_stories.ensure_internal_topics(settings, app.conf.id)
     port = stories_metrics_port(settings, child=child)
     serve_metrics(port)
     # The lag readings also feed the watchdog, which runs with or without /metrics.

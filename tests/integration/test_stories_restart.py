@@ -92,3 +92,30 @@ def test_a_restarted_worker_continues_its_stories(kafka_settings: Settings, tmp_
     listing = subprocess.run([sys.executable, "-m", "oreradar", "stories", "--json"], env=env, capture_output=True, text=True, timeout=60)
     entry = json.loads(listing.stdout.splitlines()[0])
     assert entry["story_id"] == opened.story_id and entry["sources"][1]["lead_seconds"] == 3 * 3600
+
+
+def test_the_stage_makes_its_internal_topics_before_it_starts(kafka_settings: Settings) -> None:
+    """A changelog missing from the consumer's metadata at the first assignment made a table
+    write raise (PartitionsMismatch) in the middle of a batch: the stage makes them first."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    from oreradar.kafka_admin import _admin
+    from processors.cluster_stories import (STORIES_TABLE, TRENDS_TABLE, changelog_topic_name,
+                                            ensure_internal_topics, inbox_topic_name)
+
+    app_id = f"it-{uuid.uuid4().hex[:8]}-stories"
+    changelogs = [changelog_topic_name(app_id, table) for table in (STORIES_TABLE, TRENDS_TABLE)]
+    assert sorted(ensure_internal_topics(kafka_settings, app_id)) == sorted([inbox_topic_name(app_id), *changelogs])
+    assert ensure_internal_topics(kafka_settings, app_id) == []  # made once
+    admin = _admin(kafka_settings)
+    try:
+        for topic in admin.describe_topics([inbox_topic_name(app_id), *changelogs]):
+            assert len(topic["partitions"]) == kafka_settings.partitions
+        for name in changelogs:
+            config = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])["topic"][name]
+            assert config["cleanup.policy"]["value"] == "compact"
+        inbox = inbox_topic_name(app_id)
+        config = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, inbox)])["topic"][inbox]
+        assert "cleanup.policy" not in config  # the broker's default (delete): it is a stream, not a table
+    finally:
+        admin.close()

@@ -1,5 +1,6 @@
 """processors.stall_watchdog: a partition with records to read and no commit for the
-stall time stops the stage, once; progress, a caught-up partition or a rebalance do not."""
+stall time stops the stage, once; progress, a caught-up partition or a rebalance do not,
+unless the rebalance never ends."""
 
 from __future__ import annotations
 
@@ -68,3 +69,26 @@ def test_a_rebalance_restarts_the_count() -> None:
     assert dog.observe({A: 1}, {A: 9}) == []
     clock.now = 131
     assert dog.observe({A: 1}, {A: 9}) == [A] and stops == [1]
+
+
+def test_a_rebalance_that_never_ends_with_records_to_read_is_a_stall() -> None:
+    clock, busy = Clock(), [True]
+    dog, stops = watchdog(clock, busy)
+    for t in (0, 60, 170):  # under BUSY_LIMIT x 60 s: a long table recovery
+        clock.now = t
+        assert dog.observe({A: 1, B: 5}, {A: 9, B: 5}) == []
+    clock.now = 181
+    assert dog.observe({A: 1, B: 5}, {A: 9, B: 5}) == [A] and stops == [1]
+
+
+def test_a_long_rebalance_with_nothing_to_read_or_one_that_ends_is_not() -> None:
+    clock, busy = Clock(), [True]
+    dog, stops = watchdog(clock, busy)
+    clock.now = 500
+    assert dog.observe({A: 9}, {A: 9}) == []
+    clock.now, busy[0] = 510, False  # over: the next rebalance counts from its own start
+    dog.observe({A: 9}, {A: 9})
+    clock.now, busy[0] = 520, True
+    dog.observe({A: 1}, {A: 9})
+    clock.now = 690
+    assert dog.observe({A: 1}, {A: 9}) == [] and stops == []

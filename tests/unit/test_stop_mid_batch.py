@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 
+from processors import batches
 from processors.batches import finish_sends
 
 
@@ -42,3 +43,43 @@ def test_an_uncancelled_batch_is_awaited_as_usual() -> None:
 
     with pytest.raises(ValueError):
         asyncio.run(finish_sends(sends(), "test"))
+
+
+def test_a_batch_that_fails_half_way_ends_the_process_before_it_is_acked(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """take_events would ack the batch on the way out, and faust commit it: the process ends first."""
+    exits: list[int] = []
+    acked: list[str] = []
+
+    def end(status: int) -> None:
+        exits.append(status)
+        raise SystemExit(status)  # as os._exit: nothing after this runs
+
+    monkeypatch.setattr(batches, "exit_process", end)
+
+    async def agent() -> None:
+        try:
+            with batches.whole_batch_or_exit("test"):
+                await asyncio.sleep(0)
+                raise RuntimeError("table write refused")
+        finally:
+            acked.append("batch")  # what take_events' finally would do
+
+    with pytest.raises(SystemExit):
+        asyncio.run(agent())
+    assert exits == [batches.EXIT_BATCH_FAILED]
+
+
+def test_a_stop_or_a_clean_batch_does_not_end_the_process(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    exits: list[int] = []
+    monkeypatch.setattr(batches, "exit_process", exits.append)
+
+    async def batch(fail: BaseException | None) -> None:
+        with batches.whole_batch_or_exit("test"):
+            await asyncio.sleep(0)
+            if fail is not None:
+                raise fail
+
+    asyncio.run(batch(None))
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(batch(asyncio.CancelledError()))
+    assert exits == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timezone
 from unittest.mock import AsyncMock
@@ -12,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from oreradar.metrics import PipelineMetrics, StoryMetrics
 from oreradar.records import Signal, parse_alert
 from oreradar.settings import Settings
-from processors import cluster_stories
+from processors import batches, cluster_stories
 from processors.app import build_app
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
@@ -31,16 +32,27 @@ def signal(item_id: str, *, title: str, lang: str = "en", hour: int = 8, severit
     return json.dumps(data).encode()
 
 
+def acknowledged(**kwargs: object) -> asyncio.Future[None]:
+    """What Topic.send gives back: a future the broker's acknowledgement resolves (here at once)."""
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
+
+
 @pytest.fixture
-def harness():  # type: ignore[no-untyped-def]
+def harness(monkeypatch):  # type: ignore[no-untyped-def]
     registry = CollectorRegistry()
     pipeline, metrics = PipelineMetrics(registry), StoryMetrics(registry)
     app, topics = build_app(Settings(metrics_port=0, partitions=2))
     forward, cluster = cluster_stories.register(app, topics, metrics, pipeline, clock=lambda: NOW, lemmatize=lemmas)
-    sends = {name: AsyncMock() for name in ("alerts", "deadletter")}
+    sends = {name: AsyncMock(side_effect=acknowledged) for name in ("alerts", "deadletter")}
     for name, mock in sends.items():
         object.__setattr__(getattr(topics, name), "send", mock)
-    return app, forward, cluster, sends, registry
+    # A batch that fails would end the process (whole_batch_or_exit): here it fails the test.
+    exits: list[int] = []
+    monkeypatch.setattr(batches, "exit_process", exits.append)
+    yield app, forward, cluster, sends, registry
+    assert not exits, "an agent gave up a batch half done (see the log)"
 
 
 def sent(mock: AsyncMock) -> list[dict]:
@@ -75,6 +87,24 @@ async def test_reports_of_one_event_make_one_story_with_revisions(harness) -> No
     assert sorted(table.keys()) == sorted([second.story_id, "r:a", "r:b", "r:c"])
     assert table["r:c"]["source"]["copy_of"] == "a" and table["r:c"]["report"] is None  # a copy keeps no features
     assert table[second.story_id]["revision"] == 2 and table[second.story_id]["size"] == 3
+
+
+async def test_a_batch_sends_its_alerts_before_it_writes_the_table(harness) -> None:  # type: ignore[no-untyped-def]
+    """The table decides what is new (a report it holds raises nothing again): were it written
+    first, a stop before the alerts went out would lose them for good."""
+    app, _forward, cluster, sends, _registry = harness
+    table = app.tables["stories"]
+    in_table_at_send: list[bool] = []
+
+    def send(**kwargs: object) -> asyncio.Future[None]:
+        in_table_at_send.append("r:a" in table)
+        return acknowledged()
+
+    sends["alerts"].side_effect = send
+    async with cluster.test_context() as agent:
+        await agent.put(key=b"stories", value=signal("a", title="China curbs gallium exports from August"))
+    assert in_table_at_send == [False]
+    assert "r:a" in table  # and written once the alert was acknowledged
 
 
 async def test_stale_table_entry_is_dropped_and_counted_not_a_crash(harness) -> None:  # type: ignore[no-untyped-def]
