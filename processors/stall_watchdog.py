@@ -4,9 +4,13 @@ Around a rebalance faust can lose track of records it has fetched (see
 ``processors/kafka_transport.py`` for the ways found and fixed); what is left shows as a
 partition with records behind the group's committed offset that the offset never
 passes. The stage is then alive and idle. A new start makes faust seek back to the
-committed offsets and read those records again, so the watchdog stops the process
-cleanly (SIGTERM: what was done is committed) and whoever runs it starts it again: the
-worker's supervisor (``processors/stage_process.py``) or the service manager.
+committed offsets and read those records again, so the watchdog ends the process and
+whoever runs it starts it again: the worker's supervisor (``processors/stage_process.py``)
+or the service manager. It ends it at once, without the clean stop's final commit:
+faust's bookkeeping is what went wrong, and a record it counted as done without handing
+it over would be committed (seen once: a signal never forwarded, its offset committed by
+a stopping process). What the last commit missed is read again; the stage is idempotent
+on it (duplicates by item id, alerts under stable ids).
 
 It reads the offsets the lag exporter reads (:class:`oreradar.consumer_lag.ConsumerLagExporter`
 calls :meth:`StallWatchdog.observe`), and waits ``stall_after`` seconds of no commit on a
@@ -24,17 +28,26 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["StallWatchdog"]
+__all__ = ["StallWatchdog", "EXIT_STALLED", "BUSY_LIMIT"]
 
 log = logging.getLogger(__name__)
 
 # How many stall times a rebalance (and the table recovery after it) may take.
 BUSY_LIMIT = 3
+
+
+# The exit status of a stage the watchdog ended (sysexits' EX_TEMPFAIL: start it again).
+EXIT_STALLED = 75
+
+
+def _exit_now() -> None:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os._exit(EXIT_STALLED)
 
 
 class StallWatchdog:
@@ -43,7 +56,7 @@ class StallWatchdog:
         self.stage = stage
         self.stall_after = stall_after
         self._busy = busy
-        self._on_stall = on_stall or (lambda: os.kill(os.getpid(), signal.SIGTERM))
+        self._on_stall = on_stall or _exit_now
         self._clock = clock
         self._since: dict[Any, tuple[int | None, float]] = {}  # partition -> (committed, since when)
         self._busy_since: float | None = None
