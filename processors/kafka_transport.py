@@ -29,6 +29,14 @@ lost items the same way):
   fetch position past them). Here the consumer itself moves a stream partition's fetch
   position back to the first record it did not hand over, unless a seek already put it
   there or before (:meth:`Consumer.getmany`).
+* **A gap at the head of the acknowledgements.** Records can still go missing between
+  fetch and stream with no rebalance near (seen: a fresh process handed over offsets up to
+  105 of a partition, then 244 onwards, in one pass). faust commits only up to the first
+  offset not acknowledged, so the partition's commits stop there for good while the rest
+  is processed. When the first acknowledged offset stays past the committed one for
+  ``HEAD_GAP_AFTER`` seconds, the consumer moves the partition back to its committed
+  offset and reads the missing records (and the ones after them) again
+  (:class:`HeadGapTracker`).
 
     >>> app = faust.App("id", broker=broker_url("127.0.0.1:9092"))   # doctest: +SKIP
 """
@@ -37,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
@@ -45,7 +54,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
 
 __all__ = ["SCHEME", "Transport", "broker_url", "seek_to_committed_or_start", "rewind_to", "not_handed_over",
-           "StreamReadOffsets"]
+           "StreamReadOffsets", "HeadGapTracker", "HEAD_GAP_AFTER"]
 
 # The URL scheme faust picks this transport by (faust's own "kafka://" picks its aiokafka one).
 SCHEME = "oreradar-kafka"
@@ -81,6 +90,41 @@ async def rewind_to(consumer: Any, positions: Mapping[Any, int], *, log: Any = N
             if log is not None:
                 log.info("rewinding %s to %d: fetched, never handed over", aiokafka_tp, offset)
             consumer.seek(aiokafka_tp, offset)
+
+
+# How long records may stay unacknowledged in front of acknowledged ones before the
+# partition is read again from its committed offset (a batch in flight takes far less).
+HEAD_GAP_AFTER = 10.0
+
+
+class HeadGapTracker:
+    """Stream partitions whose acknowledged offsets have started past the committed offset
+    (the records in between were never acknowledged) for ``after`` seconds."""
+
+    def __init__(self, after: float = HEAD_GAP_AFTER) -> None:
+        self.after = after
+        self._seen: dict[Any, tuple[int, float]] = {}  # partition -> (committed offset, gap first seen)
+
+    def observe(self, acked: Mapping[Any, list[int]], committed: Mapping[Any, int | None], now: float
+                ) -> dict[Any, int]:
+        """Partition -> committed offset to read again from, for the gaps that lasted."""
+        due: dict[Any, int] = {}
+        for tp in list(self._seen):
+            if tp not in acked:
+                del self._seen[tp]
+        for tp, offsets in acked.items():
+            done = committed.get(tp)
+            # faust's own rule (Consumer._new_offset) lets one offset pass at the head.
+            if done is None or not offsets or min(offsets) - done <= 1:
+                self._seen.pop(tp, None)
+                continue
+            since = self._seen.get(tp)
+            if since is None or since[0] != done:
+                self._seen[tp] = (done, now)
+            elif now - since[1] >= self.after:
+                due[tp] = done
+                del self._seen[tp]  # counted afresh if the gap outlives the reading again
+        return due
 
 
 def not_handed_over(fetched: Mapping[Any, tuple[int, int]], handed: Mapping[Any, int]) -> dict[Any, int]:
@@ -129,6 +173,7 @@ class Consumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self._read_offset = StreamReadOffsets(self._is_changelog_tp)
         self._fetched: dict[Any, tuple[int, int]] = {}
+        self._head_gaps = HeadGapTracker()
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
         records = await super()._getmany(active_partitions, timeout)
@@ -146,6 +191,11 @@ class Consumer(faust_aiokafka.Consumer):
             yield tp, message
         rewind = not_handed_over(self._fetched, handed)
         self._fetched = {}
+        stream_acked = {tp: offsets for tp, offsets in self._acked.items() if not self._is_changelog_tp(tp)}
+        for tp, offset in self._head_gaps.observe(stream_acked, self._committed_offset, time.monotonic()).items():
+            self.log.warning("reading %s again from %d: offsets %d-%d never acknowledged, later ones were", tp,
+                             offset, offset, min(self._acked[tp]) - 1)
+            rewind[tp] = min(offset, rewind.get(tp, offset))
         if rewind:
             await self._thread.rewind(rewind)
 

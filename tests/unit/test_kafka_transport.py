@@ -39,3 +39,27 @@ def test_the_consumer_thread_seeks_with_the_fixes() -> None:
     from processors.kafka_transport import ConsumerThread
 
     assert ConsumerThread.seek_to_committed is not faust_aiokafka.AIOKafkaConsumerThread.seek_to_committed
+
+
+def test_a_gap_at_the_head_of_the_acknowledgements_is_read_again_once_it_lasts() -> None:
+    from processors.kafka_transport import HeadGapTracker
+
+    gaps = HeadGapTracker(after=10)
+    acked = {"s5": list(range(244, 335)), "s0": [40, 41], "s1": [9]}
+    committed = {"s5": 106, "s0": 40, "s1": 8}  # s0 and s1: in order (faust lets one offset pass)
+    assert gaps.observe(acked, committed, now=0) == {}
+    assert gaps.observe(acked, committed, now=9) == {}  # a batch may still be on its way
+    assert gaps.observe(acked, committed, now=10) == {"s5": 106}
+    assert gaps.observe(acked, committed, now=11) == {}  # asked once; counted afresh if it lasts
+
+
+def test_a_gap_that_closes_or_moves_is_not_read_again() -> None:
+    from processors.kafka_transport import HeadGapTracker
+
+    gaps = HeadGapTracker(after=10)
+    gaps.observe({"a": [50, 51]}, {"a": 20}, now=0)
+    gaps.observe({"a": [50, 51]}, {"a": 30}, now=8)  # the commit moved: a new gap, counted from now
+    assert gaps.observe({"a": [50, 51]}, {"a": 30}, now=12) == {}
+    assert gaps.observe({"a": [31, 50, 51]}, {"a": 30}, now=30) == {}  # filled up to the head
+    assert gaps.observe({}, {"a": 52}, now=40) == {}  # all committed
+    assert gaps.observe({"b": [5]}, {}, now=50) == {} and gaps.observe({"b": [5]}, {}, now=70) == {}  # never committed: the watchdog's
