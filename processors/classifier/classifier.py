@@ -180,7 +180,13 @@ class Classifier:
                 ]
                 pairs = [p for p in pairs if p.term.kind != "block"]
             if pairs:
+                beside = [p for p in pairs if p.term.beside]
+                if beside:  # "запрете экспорта в США": rivalry beside the ban, not instead of it
+                    pairs = [p for p in pairs if not p.term.beside]
                 vocab = _resolve(vocab + pairs)
+                if beside:
+                    vocab = vocab + beside
+                    _sort_by_position(vocab)
         fa.vocab = vocab
         fa.bounds = self.sentences.bounds(cleaned, dateline=name == "body")
         fa.index()

@@ -120,12 +120,14 @@ class CueLexicon:
                 if after is not None and after not in AFTER_KINDS:
                     raise ConfigError(f"{path}: {type_id}: after names {after!r}; known: {', '.join(sorted(AFTER_KINDS))}")
                 completes = bool(group.get("completes", False))
+                beside = bool(group.get("beside", False))
                 if completes:
                     lex.completing_types = lex.completing_types | {type_id}
                 for lang, phrases in group.items():
-                    if lang in ("weight", "unless_with", "after", "completes"):
+                    if lang in ("weight", "unless_with", "after", "completes", "beside"):
                         continue
-                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes)
+                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes,
+                               beside=beside)
                     lex._add_all(matcher, phrases, cue, path, lang=lang)
         lex.complements = frozenset(
             str(w).lower() for words in (data.get("complements") or {}).values() for w in (words or ())
