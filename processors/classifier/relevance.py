@@ -23,6 +23,12 @@ reports culture: the "discovery" of a talent, a gold miner as a film's hero. Suc
 item is relevant only when its title also reports a measure, a deal, money, a halt, a
 price move or a policy (a cue of one of those types in the title).
 
+A title about a consumer product (the ``consumer`` vocabulary: a smartphone, an e-scooter,
+a passenger jet) reports the product: a scooter's battery catching fire or a phone's
+titanium frame is no supply-chain signal. Such an item is relevant only when its title
+also reports a measure, a deal, money, a price move or a policy; a fire or a halt in
+that title is the product's accident, not a halt of supply.
+
 Supply content must stand near the thing it qualifies (same sentence, or the title),
 which is what keeps out a band called Rare Earth, a lab result on a magnet, or a
 Kazakh wrestler's gold medal story that happens to mention an export elsewhere.
@@ -66,6 +72,8 @@ _SUPPLY = frozenset({"supply", "cue"})
 # Types whose cue in a title outweighs a cultural frame ("festival", "film"): the news is
 # the measure or the deal, not the show.
 _NEWS_OVER_CULTURE = frozenset({"export_control", "sanctions", "investment", "trade_deal", "disruption", "price", "policy"})
+# ... and a consumer frame ("iPhone", "электросамокат"): there a fire or a halt is the product's
+_NEWS_OVER_CONSUMER = _NEWS_OVER_CULTURE - {"disruption"}
 
 
 def decide(
@@ -125,8 +133,11 @@ def decide(
     ):
         result.scope.append("B")
         result.because["B"] = ca_hit
-    if result.scope and fields and fields[0].name == "title" and fields[0].has_kind("culture"):
-        if not (title_types or set()) & _NEWS_OVER_CULTURE:
+    if result.scope and fields and fields[0].name == "title":
+        title = fields[0]
+        if (title.has_kind("culture") and not (title_types or set()) & _NEWS_OVER_CULTURE) or (
+            title.has_kind("consumer") and not (title_types or set()) & _NEWS_OVER_CONSUMER
+        ):
             result.scope = []
             result.because = {}
     result.relevant = bool(result.scope)

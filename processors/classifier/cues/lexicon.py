@@ -2,7 +2,7 @@
 
 Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
 ``supply``, ``minerals``, ``power``, ``households``, ``routes``, ``background``, ``framing``, ``talks``,
-``neutral``, ``goods``, ``culture``, ``designators`` or ``block``.
+``neutral``, ``goods``, ``culture``, ``designators``, ``consumer`` or ``block``.
 ``neutral`` phrases count for nothing; being longer, they take the tokens of the cues
 inside them ("holds a stake" is who owns what, not an investment). A pair "A ~ B" registers its two
 parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
@@ -29,7 +29,7 @@ __all__ = ["CueLexicon", "PairRule", "VOCABULARIES", "INSTITUTION_KINDS"]
 
 VOCABULARIES = (
     "supply", "minerals", "power", "households", "routes", "background", "framing", "talks", "neutral", "goods", "culture",
-    "designators",
+    "designators", "consumer",
 )
 INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
 AFTER_KINDS = frozenset({"commodity", "country", "organization"})  # what a group's `after:` may name
