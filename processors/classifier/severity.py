@@ -58,7 +58,10 @@ def grade(rules: SeverityRules, f: Facts) -> str:
         return "critical"
     if f.max_usd >= rules.high_usd and types & {"investment", "trade_deal", "policy", "export_control"}:
         return "high"
-    if f.central_asia and types & {"policy", "sanctions", "export_control", "disruption"}:
+    if f.central_asia and (
+        types & {"policy", "sanctions", "export_control"}
+        or ("disruption" in types and (f.title_orgs or len(set(f.title_countries)) >= 2))
+    ):
         return "high"
     if "policy" in types and f.critical_commodity and by_major:
         return "high"
