@@ -7,8 +7,10 @@
 - ``high``: investments or deals worth >= ``severity.high_usd`` (converted with the rough
   rates of currencies.yaml); deals, summits and rivalry between states (two countries
   in the title); laws, taxes and licensing in Central Asia or by a major producer on a
-  critical mineral; sanctions, export controls and disruptions involving Central Asia;
-  other export controls on critical minerals.
+  critical mineral; sanctions and export controls involving Central Asia, and disruptions
+  there whose title names a company or a cross-border flow (two countries): a protest, a
+  flood or a strike at one local mine is routine (``medium``); other export controls on
+  critical minerals.
 - ``medium``: any other reported signal type;
 - ``low``: relevant with no signal type (a passing mention), or a headline that reports talks ("discuss",
   "обсудили") with no money, no measure and no halt.
