@@ -246,7 +246,10 @@ class Classifier:
 
         scores = score_types(fields, self.lexicon, amounts)
         types = reported_types(scores, self.lexicon)
-        relevance = decide(fields, gaz, types, {t for t in types if scores[t].title})
+        relevance = decide(
+            fields, gaz, types, {t for t in types if scores[t].title},
+            need_type=normalise_lang(lang) in self.lexicon.type_required_langs,
+        )
 
         unique_amounts = _unique_amounts(amounts)
         evidence = EvidenceBuilder(item, per_concept=2 if relevance.relevant else 1)

@@ -69,6 +69,14 @@ def _supported(fa: FieldAnalysis, sentence: int, kinds: frozenset[str]) -> bool:
 _SUPPLY = frozenset({"supply", "cue"})
 
 
+def _supply_title(fields: list[FieldAnalysis]) -> bool:
+    """The title names a commodity and supply vocabulary: its news is about supply."""
+    if not fields or fields[0].name != "title":
+        return False
+    title = fields[0]
+    return any(h.term.kind == "commodity" for h in title.entities) and bool(title.support_sentences(_SUPPLY))
+
+
 # Types whose cue in a title outweighs a cultural frame ("festival", "film"): the news is
 # the measure or the deal, not the show.
 _NEWS_OVER_CULTURE = frozenset({"export_control", "sanctions", "investment", "trade_deal", "disruption", "price", "policy"})
@@ -77,8 +85,11 @@ _NEWS_OVER_CONSUMER = _NEWS_OVER_CULTURE - {"disruption"}
 
 
 def decide(
-    fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str], title_types: set[str] | None = None
+    fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str], title_types: set[str] | None = None,
+    need_type: bool = False,
 ) -> Relevance:
+    """``need_type``: the item's language is one whose cue lexicons are complete enough that an
+    item with no signal type reports no concrete development (``type_required`` in cues.yaml)."""
     a_hit: tuple[str, Hit] | None = None
     ca_hit: tuple[str, Hit] | None = None
     commodity_supported = False
@@ -140,6 +151,12 @@ def decide(
         ):
             result.scope = []
             result.because = {}
+    if need_type and not types and result.scope and not _supply_title(fields):
+        # minerals and supply words with nothing happening to them and a headline about something
+        # else: a copper smelter's football club, fake gold jewellery, a company's shares, a band.
+        # A headline about supply itself ("Добыча меди выросла на 7%") still carries the item.
+        result.scope = []
+        result.because = {}
     result.relevant = bool(result.scope)
     result.passing = result.relevant and not (
         ("A" in result.scope and a_lead) or ("B" in result.scope and ca_lead)

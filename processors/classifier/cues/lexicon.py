@@ -62,6 +62,7 @@ class CueLexicon:
     amount_cue: float = 2.0
     threshold: float = 2.0
     thresholds: dict[str, float] = field(default_factory=dict)
+    type_required_langs: frozenset[str] = frozenset()  # languages where relevance needs a signal type
     strict: set[str] = field(default_factory=set)  # types that need a cue of weight >= 2
     lead_exempt_types: set[str] = field(default_factory=set)  # types a strong lead cue exempts from `relative`
     figure_exempt_types: set[str] = field(default_factory=set)  # types a strong cue beside a money figure exempts
@@ -97,6 +98,7 @@ class CueLexicon:
             need_strong=bool(settings.get("need_strong", True)),
             amount_cue=float(settings.get("amount_cue", 2.0)),
             threshold=float(settings.get("threshold", 2.0)),
+            type_required_langs=frozenset(str(x) for x in settings.get("type_required") or ()),
         )
         for type_id, spec in (data.get("types") or {}).items():
             if type_id not in SIGNAL_TYPES:
