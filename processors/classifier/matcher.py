@@ -58,6 +58,7 @@ class Term:
     unless: str | None = None  # a cue: not counted in a sentence with a strong cue of this type
     after: str | None = None  # a cue: counted only right after an entity of this kind ("copper rose")
     completes: bool = False  # a cue that says the act is done ("signed", "agreed"): see rules.reported_types
+    beside: bool = False  # a pair cue that counts beside the cues it overlaps instead of taking their tokens
 
 
 class Hit(NamedTuple):

@@ -2,7 +2,7 @@
 
 Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
 ``supply``, ``minerals``, ``power``, ``households``, ``routes``, ``background``, ``framing``, ``talks``,
-``neutral``, ``goods``, ``culture``, ``designators`` or ``block``.
+``neutral``, ``goods``, ``culture``, ``designators``, ``consumer`` or ``block``.
 ``neutral`` phrases count for nothing; being longer, they take the tokens of the cues
 inside them ("holds a stake" is who owns what, not an investment). A pair "A ~ B" registers its two
 parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
@@ -29,7 +29,7 @@ __all__ = ["CueLexicon", "PairRule", "VOCABULARIES", "INSTITUTION_KINDS"]
 
 VOCABULARIES = (
     "supply", "minerals", "power", "households", "routes", "background", "framing", "talks", "neutral", "goods", "culture",
-    "designators",
+    "designators", "consumer",
 )
 INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
 AFTER_KINDS = frozenset({"commodity", "country", "organization"})  # what a group's `after:` may name
@@ -62,6 +62,7 @@ class CueLexicon:
     amount_cue: float = 2.0
     threshold: float = 2.0
     thresholds: dict[str, float] = field(default_factory=dict)
+    type_required_langs: frozenset[str] = frozenset()  # languages where relevance needs a signal type
     strict: set[str] = field(default_factory=set)  # types that need a cue of weight >= 2
     lead_exempt_types: set[str] = field(default_factory=set)  # types a strong lead cue exempts from `relative`
     figure_exempt_types: set[str] = field(default_factory=set)  # types a strong cue beside a money figure exempts
@@ -97,6 +98,7 @@ class CueLexicon:
             need_strong=bool(settings.get("need_strong", True)),
             amount_cue=float(settings.get("amount_cue", 2.0)),
             threshold=float(settings.get("threshold", 2.0)),
+            type_required_langs=frozenset(str(x) for x in settings.get("type_required") or ()),
         )
         for type_id, spec in (data.get("types") or {}).items():
             if type_id not in SIGNAL_TYPES:
@@ -120,12 +122,14 @@ class CueLexicon:
                 if after is not None and after not in AFTER_KINDS:
                     raise ConfigError(f"{path}: {type_id}: after names {after!r}; known: {', '.join(sorted(AFTER_KINDS))}")
                 completes = bool(group.get("completes", False))
+                beside = bool(group.get("beside", False))
                 if completes:
                     lex.completing_types = lex.completing_types | {type_id}
                 for lang, phrases in group.items():
-                    if lang in ("weight", "unless_with", "after", "completes"):
+                    if lang in ("weight", "unless_with", "after", "completes", "beside"):
                         continue
-                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes)
+                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes,
+                               beside=beside)
                     lex._add_all(matcher, phrases, cue, path, lang=lang)
         lex.complements = frozenset(
             str(w).lower() for words in (data.get("complements") or {}).values() for w in (words or ())
