@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress
 from operator import attrgetter
 
 from processors.classifier.matcher import Hit
@@ -16,7 +15,6 @@ ENTITY_KINDS = frozenset({"country", "commodity", "organization"})
 
 _FIRST = attrgetter("first")
 _START = attrgetter("start")
-_KIND = attrgetter("term.kind")
 
 _NONE: tuple[list[Hit], list[int]] = ([], [])  # of_kind() of a kind the field lacks (never mutated)
 
@@ -42,7 +40,8 @@ class FieldAnalysis:
     vocab_sentences: list[int] = field(default_factory=list, repr=False)
     _entity_firsts: list[int] = field(default_factory=list, repr=False)
     _entity_sentence_set: set[int] = field(default_factory=set, repr=False)
-    _vocab_kinds: list[str] = field(default_factory=list, repr=False)
+    # kind -> its vocabulary hits and their sentences (text order): filled by index(), since
+    # the rules ask for a dozen kinds per field, most of them absent
     _of_kind: dict[str, tuple[list[Hit], list[int]]] = field(default_factory=dict, repr=False)
     _support: dict[frozenset[str], set[int]] = field(default_factory=dict, repr=False)
 
@@ -54,8 +53,7 @@ class FieldAnalysis:
         self.entity_sentences = list(map(sentence_of, map(_START, self.entities)))
         self._entity_sentence_set = set(self.entity_sentences)
         self.vocab_sentences = list(map(sentence_of, map(_START, self.vocab)))
-        self._vocab_kinds = list(map(_KIND, self.vocab))
-        self._of_kind = {}
+        self._of_kind = _group_by_kind(self.vocab, self.vocab_sentences)
         self._support = {}
 
     def sentence(self, hit: Hit) -> int:
@@ -65,19 +63,11 @@ class FieldAnalysis:
 
     def has_kind(self, kind: str) -> bool:
         """Whether a vocabulary hit of ``kind`` is in the field."""
-        return kind in self._vocab_kinds
+        return kind in self._of_kind
 
     def of_kind(self, kind: str) -> tuple[list[Hit], list[int]]:
         """The vocabulary hits of ``kind`` and their sentences, in text order (do not modify)."""
-        found = self._of_kind.get(kind)
-        if found is None:
-            if kind not in self._vocab_kinds:
-                found = _NONE
-            else:  # selected in C: the field's vocabulary is walked once per kind asked for
-                chosen = list(map(kind.__eq__, self._vocab_kinds))
-                found = (list(compress(self.vocab, chosen)), list(compress(self.vocab_sentences, chosen)))
-            self._of_kind[kind] = found
-        return found
+        return self._of_kind.get(kind, _NONE)
 
     def support_sentences(self, kinds: frozenset[str]) -> set[int]:
         """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues, and cues marked
@@ -107,3 +97,18 @@ class FieldAnalysis:
             return True
         i = bisect_left(firsts, hit.first - window)
         return i < len(firsts) and firsts[i] <= hit.last + window
+
+
+def _group_by_kind(vocab: list[Hit], sentences: list[int]) -> dict[str, tuple[list[Hit], list[int]]]:
+    """Kind -> (its hits, their sentences), each in the order of ``vocab``: one pass over
+    the field's vocabulary (selecting per kind walked it once for every kind asked for)."""
+    groups: dict[str, tuple[list[Hit], list[int]]] = {}
+    for hit, sentence in zip(vocab, sentences):
+        kind = hit.term.kind
+        found = groups.get(kind)
+        if found is None:
+            groups[kind] = ([hit], [sentence])
+        else:
+            found[0].append(hit)
+            found[1].append(sentence)
+    return groups
