@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import cython
+
 from processors.classifier.datafile import parse_yaml
 
 from oreradar.errors import ConfigError
@@ -331,6 +333,8 @@ _FIGURE_AT_RE = re.compile(rf"\d(?:{_NUM_TAIL})")  # a figure at a start found b
 COMPILED = not __file__.endswith(".py")
 
 
+@cython.boundscheck(False)  # compiled: its indices stay inside the text, no checks needed
+@cython.wraparound(False)
 def _figures_chars(text: str) -> list[re.Match[str]]:
     """What ``_FIGURE_RE.finditer(text)`` finds (a test holds them equal), with the
     figure starts found by a loop over the characters: in compiled code that is a few
@@ -342,6 +346,10 @@ def _figures_chars(text: str) -> list[re.Match[str]]:
     i = 0
     while i < n:
         c = text[i]
+        o = ord(c)
+        if (o < 0x80 and not 0x30 <= o <= 0x39) or 0x400 <= o <= 0x52F:
+            i += 1  # ASCII but 0-9, and Cyrillic, hold no decimal digit: no Unicode table needed
+            continue
         if c.isdecimal():
             if i > 0:
                 p = text[i - 1]

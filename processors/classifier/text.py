@@ -204,6 +204,8 @@ def sentence_bounds(text: str) -> list[int]:
     return [m.end() for m in _SENTENCE_END_RE.finditer(text)]
 
 
+@cython.boundscheck(False)  # compiled: its indices stay inside the text, no checks needed
+@cython.wraparound(False)
 def _sentence_bounds_chars(text: str) -> list[int]:
     """``_SENTENCE_END_RE``'s ends by a loop over the characters (equal, by a test)."""
     bounds: list[int] = []
