@@ -2,6 +2,9 @@
 # Python mode: matcher.py stays plain Python and runs as it is without a compiler).
 cimport cython
 
+@cython.locals(i=Py_ssize_t)
+cdef _hit(object term, object first, object last, object start, object end)
+
 @cython.locals(end_pos=Py_ssize_t, size=Py_ssize_t, last=Py_ssize_t, first=Py_ssize_t,
                cased=bint, group=Py_ssize_t, value=tuple, terms=tuple, groups=tuple, order=list, bucket=list)
 cpdef list _scan(object automaton, Py_ssize_t width, list words, str stream, list starts, list ends)
