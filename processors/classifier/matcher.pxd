@@ -22,4 +22,8 @@ cpdef bint _in_order(list hits)
 
 cpdef _sort_by_position(list hits)
 
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, h=tuple, first=Py_ssize_t, last=Py_ssize_t,
+               before_first=Py_ssize_t, before_last=Py_ssize_t)
+cpdef bint _insertion_sort(list hits, Py_ssize_t budget)
+
 cpdef list _resolve_group(list bucket)

@@ -137,3 +137,33 @@ def test_sort_by_position_is_a_stable_sort_by_first_and_last() -> None:
             _sort_by_position(hits)
             assert [(h.term, h.first, h.last) for h in hits] == [(h.term, h.first, h.last) for h in expected]
             assert all(a is b for a, b in zip(hits, expected))
+
+
+def test_insertion_sort_gives_the_stable_sort_or_a_permutation_list_sort_can_finish() -> None:
+    # matcher._insertion_sort sorts nearly ordered lists; past its budget of moves it stops,
+    # and list.sort must then still give the stable sort of the original list
+    import random
+
+    from processors.classifier.matcher import Hit, Term, _POSITION, _insertion_sort
+
+    rng = random.Random(7)
+    terms = [Term("cue", f"t{i}") for i in range(3)]
+    for n in (2, 5, 40, 200):
+        for budget in (0, 3, n, 10 * n * n):
+            for _ in range(20):
+                hits = []
+                for _ in range(n):
+                    first = rng.randrange(n)
+                    last = first + rng.randrange(1, 3)
+                    hits.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+                hits.sort(key=_POSITION)
+                for _ in range(rng.randrange(4)):  # a few hits out of place, as the automaton leaves them
+                    i, j = rng.randrange(n), rng.randrange(n)
+                    hits[i], hits[j] = hits[j], hits[i]
+                expected = sorted(hits, key=_POSITION)
+                done = _insertion_sort(hits, budget)
+                if not done:
+                    hits.sort(key=_POSITION)
+                assert all(a is b for a, b in zip(hits, expected))
+                if budget == 10 * n * n:
+                    assert done
