@@ -9,5 +9,5 @@ cpdef tuple _tokenize_chars(str text)
 @cython.locals(c=Py_UCS4, o=Py_UCS4)
 cpdef bint _has_control(str text)
 
-@cython.locals(n=Py_ssize_t, i=Py_ssize_t, c=Py_UCS4)
+@cython.locals(i=Py_ssize_t, c=Py_UCS4, stop=bint)
 cpdef list _sentence_bounds_chars(str text)

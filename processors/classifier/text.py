@@ -204,23 +204,22 @@ def sentence_bounds(text: str) -> list[int]:
     return [m.end() for m in _SENTENCE_END_RE.finditer(text)]
 
 
-@cython.boundscheck(False)  # compiled: its indices stay inside the text, no checks needed
-@cython.wraparound(False)
 def _sentence_bounds_chars(text: str) -> list[int]:
-    """``_SENTENCE_END_RE``'s ends by a loop over the characters (equal, by a test)."""
+    """``_SENTENCE_END_RE``'s ends by a loop over the characters (equal, by a test). One
+    pass with the previous character at hand: compiled, iterating a string reads its
+    characters straight from its storage, where indexing it checks its kind each time."""
     bounds: list[int] = []
-    n = len(text)
-    for i in range(n):
-        c = text[i]
-        if c in ".!?;…。！？；":
-            if i + 1 == n:
-                bounds.append(n)
-            else:
-                c = text[i + 1]
-                if c.isspace() or c in "\"»”')]":
-                    bounds.append(i + 1)
-        elif c == "\n":
-            bounds.append(i + 1)
+    stop = False  # the previous character may end a sentence (. ! ? ; and their CJK forms)
+    i = 0
+    for c in text:
+        if stop and (c.isspace() or c in "\"»”')]"):
+            bounds.append(i)
+        stop = c in ".!?;…。！？；"
+        i += 1
+        if c == "\n":
+            bounds.append(i)
+    if stop:  # a stop that ends the text
+        bounds.append(i)
     return bounds
 
 
