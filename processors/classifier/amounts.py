@@ -333,34 +333,28 @@ _FIGURE_AT_RE = re.compile(rf"\d(?:{_NUM_TAIL})")  # a figure at a start found b
 COMPILED = not __file__.endswith(".py")
 
 
-@cython.boundscheck(False)  # compiled: its indices stay inside the text, no checks needed
-@cython.wraparound(False)
 def _figures_chars(text: str) -> list[re.Match[str]]:
     """What ``_FIGURE_RE.finditer(text)`` finds (a test holds them equal), with the
     figure starts found by a loop over the characters: in compiled code that is a few
     nanoseconds a character, where the regex engine spends tens testing each one for a
     digit and its lookbehinds. A start is a decimal digit not preceded by a decimal
-    mark or a word character other than Han (``\\w`` is ``isalnum()`` or ``_``)."""
+    mark or a word character other than Han (``\\w`` is ``isalnum()`` or ``_``). One pass
+    over the string (compiled, iteration reads its storage directly), with the previous
+    character at hand."""
     found: list[re.Match[str]] = []
-    n = len(text)
+    resume = 0  # the end of the last figure: its digits are no starts
+    p = " "  # the previous character
     i = 0
-    while i < n:
-        c = text[i]
+    for c in text:
         o = ord(c)
-        if (o < 0x80 and not 0x30 <= o <= 0x39) or 0x400 <= o <= 0x52F:
-            i += 1  # ASCII but 0-9, and Cyrillic, hold no decimal digit: no Unicode table needed
-            continue
-        if c.isdecimal():
-            if i > 0:
-                p = text[i - 1]
-                if p == "." or p == "," or p == "_" or (p.isalnum() and not 0x3400 <= ord(p) <= 0x9FFF):
-                    i += 1
-                    continue
-            m = _FIGURE_AT_RE.match(text, i)
-            if m is not None:  # always: the tail may be empty
-                found.append(m)
-                i = m.end()
-                continue
+        # ASCII but 0-9, and Cyrillic, hold no decimal digit: no Unicode table needed
+        if i >= resume and not ((o < 0x80 and not 0x30 <= o <= 0x39) or 0x400 <= o <= 0x52F) and c.isdecimal():
+            if not (p == "." or p == "," or p == "_" or (p.isalnum() and not 0x3400 <= ord(p) <= 0x9FFF)):
+                m = _FIGURE_AT_RE.match(text, i)
+                if m is not None:  # always: the tail may be empty
+                    found.append(m)
+                    resume = m.end()
+        p = c
         i += 1
     return found
 
