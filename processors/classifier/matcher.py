@@ -498,13 +498,34 @@ def _sweep(bucket: list[Hit], kept: list[Hit]) -> bool:
 
 
 def _settle(component: list[Hit], kept: list[Hit]) -> None:
-    """Longest first inside one group of overlapping hits; identical spans all stay."""
-    spans: list[tuple[int, int]] = []
-    for h in sorted(component, key=_longest_first):
-        if all(h.last <= a or b <= h.first or (a == h.first and b == h.last) for a, b in spans):
-            spans.append((h.first, h.last))
-            kept.append(h)
-
-
-def _longest_first(h: Hit) -> tuple[int, int]:
-    return (h.first - h.last, h.first)
+    """Longest first inside one group of overlapping hits; identical spans all stay. A
+    typed loop once compiled (matcher.pxd): a component holds a few hits, which an
+    insertion sort orders (by length, longest first, then by first token; stable)."""
+    ordered: list[Hit] = []
+    for hit in component:
+        h = cython.cast(tuple, hit)  # items 1 and 2 of a Hit: first, last (see _in_order)
+        first, last = h[1], h[2]
+        i = len(ordered)
+        while i > 0:
+            h = cython.cast(tuple, ordered[i - 1])
+            before_first, before_last = h[1], h[2]
+            if before_last - before_first > last - first or (
+                before_last - before_first == last - first and before_first <= first
+            ):
+                break
+            i -= 1
+        ordered.insert(i, hit)
+    spans: list[int] = []  # first and last token of every hit kept, one after the other
+    for hit in ordered:
+        h = cython.cast(tuple, hit)
+        first, last = h[1], h[2]
+        free = True  # no overlap with a kept hit, other than one on exactly the same tokens
+        for k in range(0, len(spans), 2):
+            a, b = spans[k], spans[k + 1]
+            if not (last <= a or b <= first or (a == first and b == last)):
+                free = False
+                break
+        if free:
+            spans.append(first)
+            spans.append(last)
+            kept.append(hit)

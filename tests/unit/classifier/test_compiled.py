@@ -167,3 +167,35 @@ def test_insertion_sort_gives_the_stable_sort_or_a_permutation_list_sort_can_fin
                 assert all(a is b for a, b in zip(hits, expected))
                 if budget == 10 * n * n:
                     assert done
+
+
+def test_settle_keeps_the_longest_hits_first_as_the_sorted_reference_does() -> None:
+    # matcher._settle orders a component of overlapping hits by an insertion sort and checks
+    # overlaps in a typed loop: it must keep what "longest first, then by first token, stable"
+    # keeps, in the same order
+    import random
+
+    from processors.classifier.matcher import Hit, Term, _settle
+
+    def reference(component: list[Hit]) -> list[Hit]:
+        kept: list[Hit] = []
+        spans: list[tuple[int, int]] = []
+        for h in sorted(component, key=lambda h: (h.first - h.last, h.first)):
+            if all(h.last <= a or b <= h.first or (a == h.first and b == h.last) for a, b in spans):
+                spans.append((h.first, h.last))
+                kept.append(h)
+        return kept
+
+    rng = random.Random(11)
+    terms = [Term("cue", f"t{i}") for i in range(3)]
+    for n in (1, 2, 3, 5, 9):
+        for _ in range(300):
+            component = []
+            for _ in range(n):
+                first = rng.randrange(6)
+                last = first + rng.randrange(1, 4)
+                component.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+            kept: list[Hit] = []
+            _settle(component, kept)
+            expected = reference(component)
+            assert len(kept) == len(expected) and all(a is b for a, b in zip(kept, expected))
