@@ -31,3 +31,6 @@ cpdef list _resolve_group(list bucket)
 @cython.locals(ordered=list, spans=list, h=tuple, first=Py_ssize_t, last=Py_ssize_t, before_first=Py_ssize_t,
                before_last=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, a=Py_ssize_t, b=Py_ssize_t, free=bint)
 cpdef _settle(list component, list kept)
+
+@cython.locals(group=Py_ssize_t)
+cpdef bint _one_group(list hits)

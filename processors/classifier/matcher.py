@@ -23,7 +23,7 @@ the original field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -367,15 +367,13 @@ def _hit(term: Term, first: int, last: int, start: int, end: int) -> Hit:
 
 _new_hit = tuple.__new__  # Hit._make without its Python-level checks (C call)
 _POSITION = itemgetter(1, 2)  # (first, last) of a Hit
-_GROUP_OF = attrgetter("term.group")
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
     """Longest first inside each group; hits on exactly the same tokens all survive."""
     if len(hits) < 2:
         return hits
-    groups = set(map(_GROUP_OF, hits))
-    if len(groups) == 1:  # the usual case (cues and the pairs made of them): no split needed
+    if _one_group(hits):  # the usual case (cues and the pairs made of them): no split needed
         return _resolve_group(list(hits))
     by_group: dict[int, list[Hit]] = {}
     for hit in hits:
@@ -386,6 +384,15 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
         else:
             bucket.append(hit)
     return _merge([_resolve_group(bucket) for bucket in by_group.values()])
+
+
+def _one_group(hits: list[Hit]) -> bool:
+    """Whether all ``hits`` are of one resolution group (a typed loop once compiled)."""
+    group = cython.cast(tuple, hits[0])[0].group  # item 0 of a Hit: its term
+    for hit in hits:
+        if cython.cast(tuple, hit)[0].group != group:
+            return False
+    return True
 
 
 def _merge(groups: list[list[Hit]]) -> list[Hit]:
