@@ -76,7 +76,10 @@ class FieldAnalysis:
             for kind in kinds:
                 hits, sentences = self.of_kind(kind)
                 if kind == "cue":  # a cue that needs its entity right before it (`after`) is checked by the rules
-                    found.update(s for h, s in zip(hits, sentences) if h.term.weight >= 2 and h.term.after is None)
+                    for hit, sentence in zip(hits, sentences):  # (a loop: compiled, generators are slow)
+                        term = hit.term
+                        if term.weight >= 2 and term.after is None:
+                            found.add(sentence)
                 else:
                     found.update(sentences)
         return found
