@@ -8,6 +8,7 @@ compiled or not, on the corpus, on the bench articles and on awkward strings.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sysconfig
 import unicodedata
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from processors.classifier import amounts, compiled, text
+from processors.classifier.matcher import Hit, Term
 from oreradar.corpus import load_labelled
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -114,23 +116,27 @@ def test_the_hot_modules_are_compiled_where_a_compiler_is() -> None:
     assert text.COMPILED and amounts.COMPILED
 
 
+def _random_hits(rng: random.Random, terms: list[Term], n: int, firsts: int, longest: int) -> list[Hit]:
+    """``n`` hits of random terms on tokens ``[first, first + 1..longest)``, first < ``firsts``."""
+    hits = []
+    for _ in range(n):
+        first = rng.randrange(firsts)
+        last = first + rng.randrange(1, longest + 1)
+        hits.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+    return hits
+
+
 def test_sort_by_position_is_a_stable_sort_by_first_and_last() -> None:
     # matcher._sort_by_position skips the sort when the hits are in order already (the
     # check is a typed loop once compiled): the result must be the stable sort's, ties
     # on identical spans keeping their order, in order or not
-    import random
-
-    from processors.classifier.matcher import Hit, Term, _POSITION, _sort_by_position
+    from processors.classifier.matcher import _POSITION, _sort_by_position
 
     rng = random.Random(13)
     terms = [Term("cue", f"t{i}") for i in range(4)]
     for n in (0, 1, 2, 3, 8, 40):
         for _ in range(50):
-            hits = []
-            for _ in range(n):
-                first = rng.randrange(6)
-                last = first + rng.randrange(1, 3)
-                hits.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+            hits = _random_hits(rng, terms, n, 6, 2)
             if rng.random() < 0.5:
                 hits.sort(key=_POSITION)  # most lists come in order
             expected = sorted(hits, key=_POSITION)
@@ -142,20 +148,14 @@ def test_sort_by_position_is_a_stable_sort_by_first_and_last() -> None:
 def test_insertion_sort_gives_the_stable_sort_or_a_permutation_list_sort_can_finish() -> None:
     # matcher._insertion_sort sorts nearly ordered lists; past its budget of moves it stops,
     # and list.sort must then still give the stable sort of the original list
-    import random
-
-    from processors.classifier.matcher import Hit, Term, _POSITION, _insertion_sort
+    from processors.classifier.matcher import _POSITION, _insertion_sort
 
     rng = random.Random(7)
     terms = [Term("cue", f"t{i}") for i in range(3)]
     for n in (2, 5, 40, 200):
         for budget in (0, 3, n, 10 * n * n):
             for _ in range(20):
-                hits = []
-                for _ in range(n):
-                    first = rng.randrange(n)
-                    last = first + rng.randrange(1, 3)
-                    hits.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+                hits = _random_hits(rng, terms, n, n, 2)
                 hits.sort(key=_POSITION)
                 for _ in range(rng.randrange(4)):  # a few hits out of place, as the automaton leaves them
                     i, j = rng.randrange(n), rng.randrange(n)
@@ -173,9 +173,7 @@ def test_settle_keeps_the_longest_hits_first_as_the_sorted_reference_does() -> N
     # matcher._settle orders a component of overlapping hits by an insertion sort and checks
     # overlaps in a typed loop: it must keep what "longest first, then by first token, stable"
     # keeps, in the same order
-    import random
-
-    from processors.classifier.matcher import Hit, Term, _settle
+    from processors.classifier.matcher import _settle
 
     def reference(component: list[Hit]) -> list[Hit]:
         kept: list[Hit] = []
@@ -190,11 +188,7 @@ def test_settle_keeps_the_longest_hits_first_as_the_sorted_reference_does() -> N
     terms = [Term("cue", f"t{i}") for i in range(3)]
     for n in (1, 2, 3, 5, 9):
         for _ in range(300):
-            component = []
-            for _ in range(n):
-                first = rng.randrange(6)
-                last = first + rng.randrange(1, 4)
-                component.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+            component = _random_hits(rng, terms, n, 6, 3)
             kept: list[Hit] = []
             _settle(component, kept)
             expected = reference(component)
