@@ -2,7 +2,6 @@
 # Python mode: matcher.py stays plain Python and runs as it is without a compiler).
 cimport cython
 
-@cython.locals(i=Py_ssize_t)
 cdef _hit(object term, object first, object last, object start, object end)
 
 @cython.locals(end_pos=Py_ssize_t, size=Py_ssize_t, last=Py_ssize_t, first=Py_ssize_t,

@@ -359,10 +359,21 @@ def _hit(term: Term, first: int, last: int, start: int, end: int) -> Hit:
     if not cython.compiled:
         return _new_hit(Hit, (term, first, last, start, end))
     hit = new_tuple_of(Hit, 5)  # a Hit of five empty items
-    for i, item in enumerate((term, first, last, start, end)):
-        Py_INCREF(item)  # PyTuple_SET_ITEM takes over a reference
-        PyTuple_SET_ITEM(hit, i, item)
+    _set_item(hit, 0, term)
+    _set_item(hit, 1, first)
+    _set_item(hit, 2, last)
+    _set_item(hit, 3, start)
+    _set_item(hit, 4, end)
     return hit  # type: ignore[no-any-return]
+
+
+@cython.cfunc  # compiled: an inline C function
+@cython.inline
+@cython.locals(i=cython.Py_ssize_t)
+def _set_item(hit: Hit, i: int, item: object) -> None:
+    """Item ``i`` of a Hit just allocated by :func:`_hit` (compiled only)."""
+    Py_INCREF(item)  # PyTuple_SET_ITEM takes over a reference
+    PyTuple_SET_ITEM(hit, i, item)
 
 
 _new_hit = tuple.__new__  # Hit._make without its Python-level checks (C call)
