@@ -17,6 +17,7 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
+import cython
 
 from processors.classifier.datafile import read_yaml
 
@@ -71,7 +72,7 @@ class CueLexicon:
     complements: frozenset[str] = frozenset()  # words after which an entity is no subject (see classifier._subjects)
     completing_types: frozenset[str] = frozenset()  # types with cues marked `completes` (see rules.TypeScore.done)
     pairs: list[PairRule] = field(default_factory=list)
-    pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
+    pairs_by_left: dict[str, list[PairRule]] = field(default_factory=dict)  # left part key -> its rules
     terms: int = 0
 
     @classmethod
@@ -168,9 +169,7 @@ class CueLexicon:
                 matcher.add(right, Term("part", rkey, group=PART), lang=lang)
                 rule = PairRule(term, lkey, rkey)
                 self.pairs.append(rule)
-                self.pairs_by_part.setdefault(lkey, []).append(rule)
-                if rkey != lkey:
-                    self.pairs_by_part.setdefault(rkey, []).append(rule)
+                self.pairs_by_left.setdefault(lkey, []).append(rule)
             else:
                 matcher.add(phrase, term, case_sensitive=case_sensitive, lang=lang)
             self.terms += 1
@@ -195,33 +194,54 @@ class CueLexicon:
         by_key: dict[str, list[Hit]] = {}
         for hit in parts:
             by_key.setdefault(hit.term.concept, []).append(hit)
-        out: list[Hit] = []
-        seen: set[tuple[int, int]] = set()  # (first token, id of the rule): ids hash in C, dataclasses do not
-        for key, hits in by_key.items():
-            for rule in self.pairs_by_part.get(key, ()):
-                if rule.left != key:
-                    continue
-                others = by_key.get(rule.right)
-                if not others:
-                    continue
-                for a in hits:
-                    for b in others:
-                        if a.first < b.last and b.first < a.last:
-                            continue  # the same tokens cannot be both sides
-                        gap = b.first - a.last if b.first >= a.last else a.first - b.last
-                        if gap <= self.pair_window and (a.first, id(rule)) not in seen:
-                            lo, hi = (a, b) if a.first < b.first else (b, a)
-                            if text is not None and (_SENTENCE_BREAK_RE if rule.term.kind == "block" else _CLAUSE_BREAK_RE).search(
-                                text, lo.end, hi.start
-                            ):
-                                continue
-                            seen.add((a.first, id(rule)))
-                            out.append(Hit(rule.term, lo.first, hi.last, lo.start, hi.end))
-                            break
+        out = _pair_hits(by_key, self.pairs_by_left, self.pair_window, text)
         if len(out) > 1:
             out = _merge_same_type(out)
         return out
 
+
+def _pair_hits(
+    by_key: dict[str, list[Hit]], pairs_by_left: dict[str, list[PairRule]], window: int, text: str | None
+) -> list[Hit]:
+    """The loop of :meth:`CueLexicon.pairs_in` over the part hits grouped by key (a module
+    function, so that ``lexicon.pxd`` types it once compiled: a Hit's positions are then
+    read as tuple items, not looked up as named attributes)."""
+    out: list[Hit] = []
+    for key, hits in by_key.items():
+        rules = pairs_by_left.get(key)
+        if rules is None:
+            continue
+        for rule in rules:
+            others = by_key.get(rule.right)
+            if not others:
+                continue
+            breaks = _SENTENCE_BREAK_RE if rule.term.kind == "block" else _CLAUSE_BREAK_RE
+            taken: set[int] = set()  # first tokens of the left parts this rule paired already
+            for a in hits:
+                ta = cython.cast(tuple, a)  # (term, first, last, start, end)
+                a_first, a_last = ta[1], ta[2]
+                if a_first in taken:
+                    continue
+                for b in others:
+                    tb = cython.cast(tuple, b)
+                    b_first, b_last = tb[1], tb[2]
+                    if a_first < b_last and b_first < a_last:
+                        continue  # the same tokens cannot be both sides
+                    gap = b_first - a_last if b_first >= a_last else a_first - b_last
+                    if gap <= window:
+                        if a_first < b_first:  # (not `lo, hi = ...`: compiled, that re-checks the types)
+                            lo, hi = ta, tb
+                        else:
+                            lo, hi = tb, ta
+                        if text is not None and breaks.search(text, lo[4], hi[3]):
+                            continue
+                        taken.add(a_first)
+                        out.append(_new_hit(Hit, (rule.term, lo[1], hi[2], lo[3], hi[4])))
+                        break
+    return out
+
+
+_new_hit = tuple.__new__  # Hit._make without its Python-level checks (C call)
 
 # A sentence ends between two words: a full stop, question or exclamation mark or
 # semicolon followed by a space or a closing quote (as text.sentence_bounds reads it), a
