@@ -16,13 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import cython
 from pydantic import BaseModel
 
 __all__ = ["constructor"]
 
 M = TypeVar("M", bound=BaseModel)
 
-_set = object.__setattr__
+if cython.compiled:  # the C function behind object.__setattr__, without its slot wrapper (~1,000 instructions a call)
+    from cython.cimports.cpython.object import PyObject_GenericSetAttr as _set
+else:
+    _set = object.__setattr__
 
 
 def constructor(cls: type[M], **sample: Any) -> Callable[..., M]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import compress
 from operator import attrgetter
+
+import cython
 
 from processors.classifier.matcher import Hit
 
@@ -15,8 +15,6 @@ __all__ = ["FieldAnalysis", "ENTITY_KINDS"]
 ENTITY_KINDS = frozenset({"country", "commodity", "organization"})
 
 _FIRST = attrgetter("first")
-_START = attrgetter("start")
-_KIND = attrgetter("term.kind")
 
 _NONE: tuple[list[Hit], list[int]] = ([], [])  # of_kind() of a kind the field lacks (never mutated)
 
@@ -42,20 +40,18 @@ class FieldAnalysis:
     vocab_sentences: list[int] = field(default_factory=list, repr=False)
     _entity_firsts: list[int] = field(default_factory=list, repr=False)
     _entity_sentence_set: set[int] = field(default_factory=set, repr=False)
-    _vocab_kinds: list[str] = field(default_factory=list, repr=False)
+    # kind -> its vocabulary hits and their sentences (text order): filled by index(), since
+    # the rules ask for a dozen kinds per field, most of them absent
     _of_kind: dict[str, tuple[list[Hit], list[int]]] = field(default_factory=dict, repr=False)
     _support: dict[frozenset[str], set[int]] = field(default_factory=dict, repr=False)
 
     def index(self) -> None:
         """Prepare the per-hit lookups (call once entities, vocab and bounds are set)."""
-        # C-level maps: a field has tens of hits and this runs for every field.
-        sentence_of = partial(bisect_right, self.bounds)
-        self._entity_firsts = sorted(map(_FIRST, self.entities))
-        self.entity_sentences = list(map(sentence_of, map(_START, self.entities)))
+        self._entity_firsts = sorted(map(_FIRST, self.entities))  # a C-level map
+        self.entity_sentences = _sentences_of(self.entities, self.bounds)
         self._entity_sentence_set = set(self.entity_sentences)
-        self.vocab_sentences = list(map(sentence_of, map(_START, self.vocab)))
-        self._vocab_kinds = list(map(_KIND, self.vocab))
-        self._of_kind = {}
+        self.vocab_sentences = _sentences_of(self.vocab, self.bounds)
+        self._of_kind = _group_by_kind(self.vocab, self.vocab_sentences)
         self._support = {}
 
     def sentence(self, hit: Hit) -> int:
@@ -65,19 +61,11 @@ class FieldAnalysis:
 
     def has_kind(self, kind: str) -> bool:
         """Whether a vocabulary hit of ``kind`` is in the field."""
-        return kind in self._vocab_kinds
+        return kind in self._of_kind
 
     def of_kind(self, kind: str) -> tuple[list[Hit], list[int]]:
         """The vocabulary hits of ``kind`` and their sentences, in text order (do not modify)."""
-        found = self._of_kind.get(kind)
-        if found is None:
-            if kind not in self._vocab_kinds:
-                found = _NONE
-            else:  # selected in C: the field's vocabulary is walked once per kind asked for
-                chosen = list(map(kind.__eq__, self._vocab_kinds))
-                found = (list(compress(self.vocab, chosen)), list(compress(self.vocab_sentences, chosen)))
-            self._of_kind[kind] = found
-        return found
+        return self._of_kind.get(kind, _NONE)
 
     def support_sentences(self, kinds: frozenset[str]) -> set[int]:
         """Sentences holding a vocabulary hit of one of ``kinds`` (weak cues, and cues marked
@@ -88,7 +76,10 @@ class FieldAnalysis:
             for kind in kinds:
                 hits, sentences = self.of_kind(kind)
                 if kind == "cue":  # a cue that needs its entity right before it (`after`) is checked by the rules
-                    found.update(s for h, s in zip(hits, sentences) if h.term.weight >= 2 and h.term.after is None)
+                    for hit, sentence in zip(hits, sentences):  # (a loop: compiled, generators are slow)
+                        term = hit.term
+                        if term.weight >= 2 and term.after is None:
+                            found.add(sentence)
                 else:
                     found.update(sentences)
         return found
@@ -107,3 +98,41 @@ class FieldAnalysis:
             return True
         i = bisect_left(firsts, hit.first - window)
         return i < len(firsts) and firsts[i] <= hit.last + window
+
+
+def _sentences_of(hits: list[Hit], bounds: list[int]) -> list[int]:
+    """``[bisect_right(bounds, hit.start) for hit in hits]`` (``bounds`` ascending): while
+    the hits come in text order, as they nearly always do, the sentence is found by walking
+    the bounds on from the previous hit's (a typed loop once compiled, see analysis.pxd)."""
+    out: list[int] = []
+    n = len(bounds)
+    s = 0  # bounds at or before the previous hit's start
+    previous = -1
+    for hit in hits:
+        start = cython.cast(tuple, hit)[3]  # a Hit (term, first, last, start, end): an item read directly once compiled
+        if start < previous:
+            s = bisect_right(bounds, start)
+        else:
+            while s < n:
+                bound = bounds[s]
+                if bound > start:
+                    break
+                s += 1
+        previous = start
+        out.append(s)
+    return out
+
+
+def _group_by_kind(vocab: list[Hit], sentences: list[int]) -> dict[str, tuple[list[Hit], list[int]]]:
+    """Kind -> (its hits, their sentences), each in the order of ``vocab``: one pass over
+    the field's vocabulary (selecting per kind walked it once for every kind asked for)."""
+    groups: dict[str, tuple[list[Hit], list[int]]] = {}
+    for hit, sentence in zip(vocab, sentences):
+        kind = hit.term.kind
+        found = groups.get(kind)
+        if found is None:
+            groups[kind] = ([hit], [sentence])
+        else:
+            found[0].append(hit)
+            found[1].append(sentence)
+    return groups

@@ -180,7 +180,13 @@ class Classifier:
                 ]
                 pairs = [p for p in pairs if p.term.kind != "block"]
             if pairs:
+                beside = [p for p in pairs if p.term.beside]
+                if beside:  # "запрете экспорта в США": rivalry beside the ban, not instead of it
+                    pairs = [p for p in pairs if not p.term.beside]
                 vocab = _resolve(vocab + pairs)
+                if beside:
+                    vocab = vocab + beside
+                    _sort_by_position(vocab)
         fa.vocab = vocab
         fa.bounds = self.sentences.bounds(cleaned, dateline=name == "body")
         fa.index()
@@ -240,7 +246,10 @@ class Classifier:
 
         scores = score_types(fields, self.lexicon, amounts)
         types = reported_types(scores, self.lexicon)
-        relevance = decide(fields, gaz, types, {t for t in types if scores[t].title})
+        relevance = decide(
+            fields, gaz, types, {t for t in types if scores[t].title},
+            need_type=normalise_lang(lang) in self.lexicon.type_required_langs,
+        )
 
         unique_amounts = _unique_amounts(amounts)
         evidence = EvidenceBuilder(item, per_concept=2 if relevance.relevant else 1)

@@ -23,7 +23,7 @@ the original field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -58,6 +58,7 @@ class Term:
     unless: str | None = None  # a cue: not counted in a sentence with a strong cue of this type
     after: str | None = None  # a cue: counted only right after an entity of this kind ("copper rose")
     completes: bool = False  # a cue that says the act is done ("signed", "agreed"): see rules.reported_types
+    beside: bool = False  # a pair cue that counts beside the cues it overlaps instead of taking their tokens
 
 
 class Hit(NamedTuple):
@@ -337,25 +338,54 @@ def _scan(
         if cased:
             terms = _case_filter(terms, words[first:last])
         start, stop = starts[first], ends[last - 1]
+        first_at, last_at = first, last  # boxed once for all the terms of the key
         for group, term in terms:
             bucket = groups[group]
             if not bucket:
                 order.append(bucket)
-            bucket.append(_new_hit(Hit, (term, first, last, start, stop)))
+            bucket.append(_hit(term, first_at, last_at, start, stop))
     return [_resolve_group(bucket) for bucket in order]
+
+
+if cython.compiled:
+    from cython.cimports.cpython.ref import Py_INCREF
+    from cython.cimports.cpython.tuple import PyTuple_SET_ITEM
+    from cython.cimports.processors.classifier._ctuple import new_tuple_of
+
+
+def _hit(term: Term, first: int, last: int, start: int, end: int) -> Hit:
+    """``Hit(term, first, last, start, end)``. Compiled, the tuple is allocated and filled
+    in C: through ``tuple.__new__`` each hit cost about 900 instructions more, a few per
+    cent of ``classify`` (about 160 hits an article)."""
+    if not cython.compiled:
+        return _new_hit(Hit, (term, first, last, start, end))
+    hit = new_tuple_of(Hit, 5)  # a Hit of five empty items
+    _set_item(hit, 0, term)
+    _set_item(hit, 1, first)
+    _set_item(hit, 2, last)
+    _set_item(hit, 3, start)
+    _set_item(hit, 4, end)
+    return hit  # type: ignore[no-any-return]
+
+
+@cython.cfunc  # compiled: an inline C function
+@cython.inline
+@cython.locals(i=cython.Py_ssize_t)
+def _set_item(hit: Hit, i: int, item: object) -> None:
+    """Item ``i`` of a Hit just allocated by :func:`_hit` (compiled only)."""
+    Py_INCREF(item)  # PyTuple_SET_ITEM takes over a reference
+    PyTuple_SET_ITEM(hit, i, item)
 
 
 _new_hit = tuple.__new__  # Hit._make without its Python-level checks (C call)
 _POSITION = itemgetter(1, 2)  # (first, last) of a Hit
-_GROUP_OF = attrgetter("term.group")
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
     """Longest first inside each group; hits on exactly the same tokens all survive."""
     if len(hits) < 2:
         return hits
-    groups = set(map(_GROUP_OF, hits))
-    if len(groups) == 1:  # the usual case (cues and the pairs made of them): no split needed
+    if _one_group(hits):  # the usual case (cues and the pairs made of them): no split needed
         return _resolve_group(list(hits))
     by_group: dict[int, list[Hit]] = {}
     for hit in hits:
@@ -366,6 +396,15 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
         else:
             bucket.append(hit)
     return _merge([_resolve_group(bucket) for bucket in by_group.values()])
+
+
+def _one_group(hits: list[Hit]) -> bool:
+    """Whether all ``hits`` are of one resolution group (a typed loop once compiled)."""
+    group = cython.cast(tuple, hits[0])[0].group  # item 0 of a Hit: its term
+    for hit in hits:
+        if cython.cast(tuple, hit)[0].group != group:
+            return False
+    return True
 
 
 def _merge(groups: list[list[Hit]]) -> list[Hit]:
@@ -380,8 +419,35 @@ def _merge(groups: list[list[Hit]]) -> list[Hit]:
 def _sort_by_position(hits: list[Hit]) -> None:
     """``hits.sort(key=_POSITION)`` (stable), skipped when they are in that order already
     (checking costs less than sorting even where a list often is out of order)."""
-    if not _in_order(hits):
+    if not _in_order(hits) and not _insertion_sort(hits, 8 * len(hits) + 64):
         hits.sort(key=_POSITION)
+
+
+def _insertion_sort(hits: list[Hit], budget: int) -> bool:
+    """Sort ``hits`` by (first, last) in place, stably, moving each hit back past those that
+    must follow it. The lists sorted here are nearly in order (on ru/en articles about 40
+    hits with a few out of place), where that is a few dozen moves in a typed loop against
+    the key tuples of ``list.sort``. False once it has made more than ``budget`` moves: the
+    list is then a permutation in which hits on equal positions keep their order, which a
+    stable ``list.sort`` finishes (so a long, badly ordered list costs no more than before)."""
+    n = len(hits)
+    for i in range(1, n):
+        hit = hits[i]
+        h = cython.cast(tuple, hit)  # items 1 and 2 of a Hit: first, last (see _in_order)
+        first, last = h[1], h[2]
+        j = i
+        while j > 0:
+            h = cython.cast(tuple, hits[j - 1])
+            before_first, before_last = h[1], h[2]
+            if before_first < first or (before_first == first and before_last <= last):
+                break
+            hits[j] = hits[j - 1]
+            j -= 1
+            budget -= 1
+        hits[j] = hit
+        if budget < 0:
+            return False
+    return True
 
 
 def _in_order(hits: list[Hit]) -> bool:
@@ -451,13 +517,34 @@ def _sweep(bucket: list[Hit], kept: list[Hit]) -> bool:
 
 
 def _settle(component: list[Hit], kept: list[Hit]) -> None:
-    """Longest first inside one group of overlapping hits; identical spans all stay."""
-    spans: list[tuple[int, int]] = []
-    for h in sorted(component, key=_longest_first):
-        if all(h.last <= a or b <= h.first or (a == h.first and b == h.last) for a, b in spans):
-            spans.append((h.first, h.last))
-            kept.append(h)
-
-
-def _longest_first(h: Hit) -> tuple[int, int]:
-    return (h.first - h.last, h.first)
+    """Longest first inside one group of overlapping hits; identical spans all stay. A
+    typed loop once compiled (matcher.pxd): a component holds a few hits, which an
+    insertion sort orders (by length, longest first, then by first token; stable)."""
+    ordered: list[Hit] = []
+    for hit in component:
+        h = cython.cast(tuple, hit)  # items 1 and 2 of a Hit: first, last (see _in_order)
+        first, last = h[1], h[2]
+        i = len(ordered)
+        while i > 0:
+            h = cython.cast(tuple, ordered[i - 1])
+            before_first, before_last = h[1], h[2]
+            if before_last - before_first > last - first or (
+                before_last - before_first == last - first and before_first <= first
+            ):
+                break
+            i -= 1
+        ordered.insert(i, hit)
+    spans: list[int] = []  # first and last token of every hit kept, one after the other
+    for hit in ordered:
+        h = cython.cast(tuple, hit)
+        first, last = h[1], h[2]
+        free = True  # no overlap with a kept hit, other than one on exactly the same tokens
+        for k in range(0, len(spans), 2):
+            a, b = spans[k], spans[k + 1]
+            if not (last <= a or b <= first or (a == first and b == last)):
+                free = False
+                break
+        if free:
+            spans.append(first)
+            spans.append(last)
+            kept.append(hit)

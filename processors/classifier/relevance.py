@@ -23,6 +23,12 @@ reports culture: the "discovery" of a talent, a gold miner as a film's hero. Suc
 item is relevant only when its title also reports a measure, a deal, money, a halt, a
 price move or a policy (a cue of one of those types in the title).
 
+A title about a consumer product (the ``consumer`` vocabulary: a smartphone, an e-scooter,
+a passenger jet) reports the product: a scooter's battery catching fire or a phone's
+titanium frame is no supply-chain signal. Such an item is relevant only when its title
+also reports a measure, a deal, money, a price move or a policy; a fire or a halt in
+that title is the product's accident, not a halt of supply.
+
 Supply content must stand near the thing it qualifies (same sentence, or the title),
 which is what keeps out a band called Rare Earth, a lab result on a magnet, or a
 Kazakh wrestler's gold medal story that happens to mention an export elsewhere.
@@ -63,14 +69,27 @@ def _supported(fa: FieldAnalysis, sentence: int, kinds: frozenset[str]) -> bool:
 _SUPPLY = frozenset({"supply", "cue"})
 
 
+def _supply_title(fields: list[FieldAnalysis]) -> bool:
+    """The title names a commodity and supply vocabulary: its news is about supply."""
+    if not fields or fields[0].name != "title":
+        return False
+    title = fields[0]
+    return any(h.term.kind == "commodity" for h in title.entities) and bool(title.support_sentences(_SUPPLY))
+
+
 # Types whose cue in a title outweighs a cultural frame ("festival", "film"): the news is
 # the measure or the deal, not the show.
 _NEWS_OVER_CULTURE = frozenset({"export_control", "sanctions", "investment", "trade_deal", "disruption", "price", "policy"})
+# ... and a consumer frame ("iPhone", "электросамокат"): there a fire or a halt is the product's
+_NEWS_OVER_CONSUMER = _NEWS_OVER_CULTURE - {"disruption"}
 
 
 def decide(
-    fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str], title_types: set[str] | None = None
+    fields: list[FieldAnalysis], gaz: Gazetteer, types: set[str], title_types: set[str] | None = None,
+    need_type: bool = False,
 ) -> Relevance:
+    """``need_type``: the item's language is one whose cue lexicons are complete enough that an
+    item with no signal type reports no concrete development (``type_required`` in cues.yaml)."""
     a_hit: tuple[str, Hit] | None = None
     ca_hit: tuple[str, Hit] | None = None
     commodity_supported = False
@@ -125,10 +144,19 @@ def decide(
     ):
         result.scope.append("B")
         result.because["B"] = ca_hit
-    if result.scope and fields and fields[0].name == "title" and fields[0].has_kind("culture"):
-        if not (title_types or set()) & _NEWS_OVER_CULTURE:
+    if result.scope and fields and fields[0].name == "title":
+        title = fields[0]
+        if (title.has_kind("culture") and not (title_types or set()) & _NEWS_OVER_CULTURE) or (
+            title.has_kind("consumer") and not (title_types or set()) & _NEWS_OVER_CONSUMER
+        ):
             result.scope = []
             result.because = {}
+    if need_type and not types and result.scope and not _supply_title(fields):
+        # minerals and supply words with nothing happening to them and a headline about something
+        # else: a copper smelter's football club, fake gold jewellery, a company's shares, a band.
+        # A headline about supply itself ("Добыча меди выросла на 7%") still carries the item.
+        result.scope = []
+        result.because = {}
     result.relevant = bool(result.scope)
     result.passing = result.relevant and not (
         ("A" in result.scope and a_lead) or ("B" in result.scope and ca_lead)

@@ -7,8 +7,10 @@
 - ``high``: investments or deals worth >= ``severity.high_usd`` (converted with the rough
   rates of currencies.yaml); deals, summits and rivalry between states (two countries
   in the title); laws, taxes and licensing in Central Asia or by a major producer on a
-  critical mineral; sanctions, export controls and disruptions involving Central Asia;
-  other export controls on critical minerals.
+  critical mineral; sanctions and export controls involving Central Asia, and disruptions
+  there whose title names a company or a cross-border flow (two countries): a protest, a
+  flood or a strike at one local mine is routine (``medium``); other export controls on
+  critical minerals.
 - ``medium``: any other reported signal type;
 - ``low``: relevant with no signal type (a passing mention), or a headline that reports talks ("discuss",
   "обсудили") with no money, no measure and no halt.
@@ -58,7 +60,10 @@ def grade(rules: SeverityRules, f: Facts) -> str:
         return "critical"
     if f.max_usd >= rules.high_usd and types & {"investment", "trade_deal", "policy", "export_control"}:
         return "high"
-    if f.central_asia and types & {"policy", "sanctions", "export_control", "disruption"}:
+    if f.central_asia and (
+        types & {"policy", "sanctions", "export_control"}
+        or ("disruption" in types and (f.title_orgs or len(set(f.title_countries)) >= 2))
+    ):
         return "high"
     if "policy" in types and f.critical_commodity and by_major:
         return "high"

@@ -2,11 +2,12 @@
 # Python mode: text.py stays plain Python and runs as it is without a compiler).
 cimport cython
 
-@cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, c=Py_UCS4, o=Py_UCS4)
+@cython.locals(i=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, c=Py_UCS4, word=bint, han=bint, apostrophe=bint)
 cpdef tuple _tokenize_chars(str text)
+
 
 @cython.locals(c=Py_UCS4, o=Py_UCS4)
 cpdef bint _has_control(str text)
 
-@cython.locals(n=Py_ssize_t, i=Py_ssize_t, c=Py_UCS4)
+@cython.locals(i=Py_ssize_t, c=Py_UCS4, stop=bint)
 cpdef list _sentence_bounds_chars(str text)

@@ -2,7 +2,7 @@
 
 Plain terms become automaton keys of kind ``cue`` (concept = signal type id),
 ``supply``, ``minerals``, ``power``, ``households``, ``routes``, ``background``, ``framing``, ``talks``,
-``neutral``, ``goods``, ``culture``, ``designators`` or ``block``.
+``neutral``, ``goods``, ``culture``, ``designators``, ``consumer`` or ``block``.
 ``neutral`` phrases count for nothing; being longer, they take the tokens of the cues
 inside them ("holds a stake" is who owns what, not an investment). A pair "A ~ B" registers its two
 parts as ``part`` keys and a :class:`PairRule`; :meth:`CueLexicon.pairs_in` turns
@@ -17,6 +17,7 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
+import cython
 
 from processors.classifier.datafile import read_yaml
 
@@ -29,7 +30,7 @@ __all__ = ["CueLexicon", "PairRule", "VOCABULARIES", "INSTITUTION_KINDS"]
 
 VOCABULARIES = (
     "supply", "minerals", "power", "households", "routes", "background", "framing", "talks", "neutral", "goods", "culture",
-    "designators",
+    "designators", "consumer",
 )
 INSTITUTION_KINDS = frozenset({"ministry", "agency", "bank", "fund", "exchange"})
 AFTER_KINDS = frozenset({"commodity", "country", "organization"})  # what a group's `after:` may name
@@ -62,6 +63,7 @@ class CueLexicon:
     amount_cue: float = 2.0
     threshold: float = 2.0
     thresholds: dict[str, float] = field(default_factory=dict)
+    type_required_langs: frozenset[str] = frozenset()  # languages where relevance needs a signal type
     strict: set[str] = field(default_factory=set)  # types that need a cue of weight >= 2
     lead_exempt_types: set[str] = field(default_factory=set)  # types a strong lead cue exempts from `relative`
     figure_exempt_types: set[str] = field(default_factory=set)  # types a strong cue beside a money figure exempts
@@ -70,7 +72,7 @@ class CueLexicon:
     complements: frozenset[str] = frozenset()  # words after which an entity is no subject (see classifier._subjects)
     completing_types: frozenset[str] = frozenset()  # types with cues marked `completes` (see rules.TypeScore.done)
     pairs: list[PairRule] = field(default_factory=list)
-    pairs_by_part: dict[str, list[PairRule]] = field(default_factory=dict)
+    pairs_by_left: dict[str, list[PairRule]] = field(default_factory=dict)  # left part key -> its rules
     terms: int = 0
 
     @classmethod
@@ -97,6 +99,7 @@ class CueLexicon:
             need_strong=bool(settings.get("need_strong", True)),
             amount_cue=float(settings.get("amount_cue", 2.0)),
             threshold=float(settings.get("threshold", 2.0)),
+            type_required_langs=frozenset(str(x) for x in settings.get("type_required") or ()),
         )
         for type_id, spec in (data.get("types") or {}).items():
             if type_id not in SIGNAL_TYPES:
@@ -120,12 +123,14 @@ class CueLexicon:
                 if after is not None and after not in AFTER_KINDS:
                     raise ConfigError(f"{path}: {type_id}: after names {after!r}; known: {', '.join(sorted(AFTER_KINDS))}")
                 completes = bool(group.get("completes", False))
+                beside = bool(group.get("beside", False))
                 if completes:
                     lex.completing_types = lex.completing_types | {type_id}
                 for lang, phrases in group.items():
-                    if lang in ("weight", "unless_with", "after", "completes"):
+                    if lang in ("weight", "unless_with", "after", "completes", "beside"):
                         continue
-                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes)
+                    cue = Term("cue", type_id, weight, group=VOCAB, unless=unless, after=after, completes=completes,
+                               beside=beside)
                     lex._add_all(matcher, phrases, cue, path, lang=lang)
         lex.complements = frozenset(
             str(w).lower() for words in (data.get("complements") or {}).values() for w in (words or ())
@@ -164,9 +169,7 @@ class CueLexicon:
                 matcher.add(right, Term("part", rkey, group=PART), lang=lang)
                 rule = PairRule(term, lkey, rkey)
                 self.pairs.append(rule)
-                self.pairs_by_part.setdefault(lkey, []).append(rule)
-                if rkey != lkey:
-                    self.pairs_by_part.setdefault(rkey, []).append(rule)
+                self.pairs_by_left.setdefault(lkey, []).append(rule)
             else:
                 matcher.add(phrase, term, case_sensitive=case_sensitive, lang=lang)
             self.terms += 1
@@ -191,33 +194,54 @@ class CueLexicon:
         by_key: dict[str, list[Hit]] = {}
         for hit in parts:
             by_key.setdefault(hit.term.concept, []).append(hit)
-        out: list[Hit] = []
-        seen: set[tuple[int, int]] = set()  # (first token, id of the rule): ids hash in C, dataclasses do not
-        for key, hits in by_key.items():
-            for rule in self.pairs_by_part.get(key, ()):
-                if rule.left != key:
-                    continue
-                others = by_key.get(rule.right)
-                if not others:
-                    continue
-                for a in hits:
-                    for b in others:
-                        if a.first < b.last and b.first < a.last:
-                            continue  # the same tokens cannot be both sides
-                        gap = b.first - a.last if b.first >= a.last else a.first - b.last
-                        if gap <= self.pair_window and (a.first, id(rule)) not in seen:
-                            lo, hi = (a, b) if a.first < b.first else (b, a)
-                            if text is not None and (_SENTENCE_BREAK_RE if rule.term.kind == "block" else _CLAUSE_BREAK_RE).search(
-                                text, lo.end, hi.start
-                            ):
-                                continue
-                            seen.add((a.first, id(rule)))
-                            out.append(Hit(rule.term, lo.first, hi.last, lo.start, hi.end))
-                            break
+        out = _pair_hits(by_key, self.pairs_by_left, self.pair_window, text)
         if len(out) > 1:
             out = _merge_same_type(out)
         return out
 
+
+def _pair_hits(
+    by_key: dict[str, list[Hit]], pairs_by_left: dict[str, list[PairRule]], window: int, text: str | None
+) -> list[Hit]:
+    """The loop of :meth:`CueLexicon.pairs_in` over the part hits grouped by key (a module
+    function, so that ``lexicon.pxd`` types it once compiled: a Hit's positions are then
+    read as tuple items, not looked up as named attributes)."""
+    out: list[Hit] = []
+    for key, hits in by_key.items():
+        rules = pairs_by_left.get(key)
+        if rules is None:
+            continue
+        for rule in rules:
+            others = by_key.get(rule.right)
+            if not others:
+                continue
+            breaks = _SENTENCE_BREAK_RE if rule.term.kind == "block" else _CLAUSE_BREAK_RE
+            taken: set[int] = set()  # first tokens of the left parts this rule paired already
+            for a in hits:
+                ta = cython.cast(tuple, a)  # (term, first, last, start, end)
+                a_first, a_last = ta[1], ta[2]
+                if a_first in taken:
+                    continue
+                for b in others:
+                    tb = cython.cast(tuple, b)
+                    b_first, b_last = tb[1], tb[2]
+                    if a_first < b_last and b_first < a_last:
+                        continue  # the same tokens cannot be both sides
+                    gap = b_first - a_last if b_first >= a_last else a_first - b_last
+                    if gap <= window:
+                        if a_first < b_first:  # (not `lo, hi = ...`: compiled, that re-checks the types)
+                            lo, hi = ta, tb
+                        else:
+                            lo, hi = tb, ta
+                        if text is not None and breaks.search(text, lo[4], hi[3]):
+                            continue
+                        taken.add(a_first)
+                        out.append(_new_hit(Hit, (rule.term, lo[1], hi[2], lo[3], hi[4])))
+                        break
+    return out
+
+
+_new_hit = tuple.__new__  # Hit._make without its Python-level checks (C call)
 
 # A sentence ends between two words: a full stop, question or exclamation mark or
 # semicolon followed by a space or a closing quote (as text.sentence_bounds reads it), a

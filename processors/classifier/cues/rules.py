@@ -144,7 +144,7 @@ def _score_field(
                 continue
         elif not anchored and not fa.entity_near(hit, window, sentence):
             continue
-        if org_spans and any(a <= hit.first and hit.last <= b for a, b in org_spans):
+        if org_spans and _inside(hit, org_spans):
             continue
         term = hit.term
         if term.unless is not None:  # "exports halted after a drone strike" is a disruption, not a measure
@@ -205,6 +205,15 @@ def _score_field(
         strong = strong_at.get(concept)
         if strong and not done.isdisjoint(strong):
             scores[concept].done = True
+
+
+def _inside(hit: Hit, spans: list[tuple[int, int]]) -> bool:
+    """Whether the hit lies within one of the token ``spans`` (a loop: compiled, a
+    generator in ``any()`` costs more than the test)."""
+    for a, b in spans:
+        if a <= hit.first and hit.last <= b:
+            return True
+    return False
 
 
 def _score_amounts(invest: TypeScore, fields: list[FieldAnalysis], lex: CueLexicon, amounts: list[Amount]) -> None:

@@ -76,3 +76,20 @@ def test_first_char_guard_lists_every_start_or_gives_up() -> None:
     # a form that opens with a group or a class cannot be read: no guard at all
     assert _first_char_guard(["dollars", "(?:US)?\\$"]) == ""
     assert _first_char_guard(["[Uu]\\.S\\. dollars"]) == ""
+
+
+def test_japan_and_china_lookaheads_list_the_first_letter_of_every_word() -> None:
+    # the lookahead after \b only spares the engine the words: a character it turns away
+    # must open none of them (case-insensitively, as the regex reads them)
+    from processors.classifier.amounts import _CHINA_RE, _JAPAN_RE
+
+    for rx in (_JAPAN_RE, _CHINA_RE):
+        lookahead, _, rest = rx.pattern.partition("(?=[")[2].partition("])(?:")
+        words = rest.partition(")")[0].split("|")
+        letters = re.compile(f"[{lookahead}]", re.I)
+        firsts = [re.compile(re.escape(w[0]), re.I) for w in words]
+        differ = [
+            hex(cp) for cp in range(0x10000)
+            if bool(letters.fullmatch(chr(cp))) != any(f.fullmatch(chr(cp)) for f in firsts)
+        ]
+        assert differ == []

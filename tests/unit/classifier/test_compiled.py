@@ -8,13 +8,16 @@ compiled or not, on the corpus, on the bench articles and on awkward strings.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sysconfig
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from processors.classifier import amounts, compiled, text
+from processors.classifier.matcher import Hit, Term
 from oreradar.corpus import load_labelled
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,6 +47,19 @@ def texts() -> list[str]:
 def test_tokenize_loop_and_regex_agree(texts: list[str]) -> None:
     for t in texts:
         assert text._tokenize_chars(t) == text._tokenize_regex(t), t[:60]
+
+
+def test_tokenize_loop_and_regex_agree_on_every_code_point() -> None:
+    # each character alone, inside a word, and after an apostrophe: the loop answers
+    # "is it a word character" without the Unicode tables for ASCII and Cyrillic. The one
+    # known difference: code points of HAN_RANGES that Unicode leaves unassigned are no
+    # word characters for the loop, a token for the regex (as before the fast path).
+    differ = [
+        hex(cp) for cp in range(0x110000)
+        if unicodedata.category(chr(cp)) != "Cn" or not text._HAN_RE.match(chr(cp))
+        if any(text._tokenize_chars(t) != text._tokenize_regex(t) for t in (chr(cp), f"a{chr(cp)}b", f"a'{chr(cp)}"))
+    ]
+    assert differ == []
 
 
 def test_sentence_bounds_loop_and_regex_agree(texts: list[str]) -> None:
@@ -100,26 +116,80 @@ def test_the_hot_modules_are_compiled_where_a_compiler_is() -> None:
     assert text.COMPILED and amounts.COMPILED
 
 
+def _random_hits(rng: random.Random, terms: list[Term], n: int, firsts: int, longest: int) -> list[Hit]:
+    """``n`` hits of random terms on tokens ``[first, first + 1..longest)``, first < ``firsts``."""
+    hits = []
+    for _ in range(n):
+        first = rng.randrange(firsts)
+        last = first + rng.randrange(1, longest + 1)
+        hits.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+    return hits
+
+
 def test_sort_by_position_is_a_stable_sort_by_first_and_last() -> None:
     # matcher._sort_by_position skips the sort when the hits are in order already (the
     # check is a typed loop once compiled): the result must be the stable sort's, ties
     # on identical spans keeping their order, in order or not
-    import random
-
-    from processors.classifier.matcher import Hit, Term, _POSITION, _sort_by_position
+    from processors.classifier.matcher import _POSITION, _sort_by_position
 
     rng = random.Random(13)
     terms = [Term("cue", f"t{i}") for i in range(4)]
     for n in (0, 1, 2, 3, 8, 40):
         for _ in range(50):
-            hits = []
-            for _ in range(n):
-                first = rng.randrange(6)
-                last = first + rng.randrange(1, 3)
-                hits.append(Hit(rng.choice(terms), first, last, first * 5, last * 5))
+            hits = _random_hits(rng, terms, n, 6, 2)
             if rng.random() < 0.5:
                 hits.sort(key=_POSITION)  # most lists come in order
             expected = sorted(hits, key=_POSITION)
             _sort_by_position(hits)
             assert [(h.term, h.first, h.last) for h in hits] == [(h.term, h.first, h.last) for h in expected]
             assert all(a is b for a, b in zip(hits, expected))
+
+
+def test_insertion_sort_gives_the_stable_sort_or_a_permutation_list_sort_can_finish() -> None:
+    # matcher._insertion_sort sorts nearly ordered lists; past its budget of moves it stops,
+    # and list.sort must then still give the stable sort of the original list
+    from processors.classifier.matcher import _POSITION, _insertion_sort
+
+    rng = random.Random(7)
+    terms = [Term("cue", f"t{i}") for i in range(3)]
+    for n in (2, 5, 40, 200):
+        for budget in (0, 3, n, 10 * n * n):
+            for _ in range(20):
+                hits = _random_hits(rng, terms, n, n, 2)
+                hits.sort(key=_POSITION)
+                for _ in range(rng.randrange(4)):  # a few hits out of place, as the automaton leaves them
+                    i, j = rng.randrange(n), rng.randrange(n)
+                    hits[i], hits[j] = hits[j], hits[i]
+                expected = sorted(hits, key=_POSITION)
+                done = _insertion_sort(hits, budget)
+                if not done:
+                    hits.sort(key=_POSITION)
+                assert all(a is b for a, b in zip(hits, expected))
+                if budget == 10 * n * n:
+                    assert done
+
+
+def test_settle_keeps_the_longest_hits_first_as_the_sorted_reference_does() -> None:
+    # matcher._settle orders a component of overlapping hits by an insertion sort and checks
+    # overlaps in a typed loop: it must keep what "longest first, then by first token, stable"
+    # keeps, in the same order
+    from processors.classifier.matcher import _settle
+
+    def reference(component: list[Hit]) -> list[Hit]:
+        kept: list[Hit] = []
+        spans: list[tuple[int, int]] = []
+        for h in sorted(component, key=lambda h: (h.first - h.last, h.first)):
+            if all(h.last <= a or b <= h.first or (a == h.first and b == h.last) for a, b in spans):
+                spans.append((h.first, h.last))
+                kept.append(h)
+        return kept
+
+    rng = random.Random(11)
+    terms = [Term("cue", f"t{i}") for i in range(3)]
+    for n in (1, 2, 3, 5, 9):
+        for _ in range(300):
+            component = _random_hits(rng, terms, n, 6, 3)
+            kept: list[Hit] = []
+            _settle(component, kept)
+            expected = reference(component)
+            assert len(kept) == len(expected) and all(a is b for a, b in zip(kept, expected))
