@@ -199,7 +199,7 @@ def check_stories(settings: Settings, ids: set[str], phase: Phases) -> None:
     missing = relevant - set().union(*stories.values())
     if missing:
         # Open defect (issue 9): now and then a relevant signal that the stories group consumed
-        # and committed never reached the stories inbox (at the last count, 2 of 22 repeated
+        # and committed never reached the stories inbox (at the last count, 2 of 23 repeated
         # runs: a broker node killed early, and a table recovery that hung). Reported as an
         # expected failure, with where the group stood, until the cause is found; "every item
         # decided" above and "every story alerted" below stay strict.
