@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
+
+from oreradar.processes import exit_at_once
 
 __all__ = ["finish_sends", "whole_batch_or_exit", "STOP_GRACE", "EXIT_BATCH_FAILED"]
 
@@ -29,9 +30,8 @@ log = logging.getLogger(__name__)
 STOP_GRACE = 20.0
 # The exit status of a stage that gave up a batch half done (sysexits' EX_SOFTWARE).
 EXIT_BATCH_FAILED = 70
-# os._exit: no cleanup, so no await, so nothing acks or commits on the way out. Tests of
-# the agents replace it, to fail the test where a batch failed.
-exit_process: Callable[[int], NoReturn] = os._exit
+# Tests of the agents replace it, to fail the test where a batch failed.
+exit_process: Callable[[int], NoReturn] = exit_at_once
 
 
 @contextmanager
@@ -48,8 +48,6 @@ def whole_batch_or_exit(what: str) -> Iterator[None]:
     except Exception:
         log.critical("%s: a batch failed part-way; exiting (status %d) without acking it, so that the "
                      "restarted stage reads it again", what, EXIT_BATCH_FAILED, exc_info=True)
-        for handler in logging.getLogger().handlers:
-            handler.flush()
         exit_process(EXIT_BATCH_FAILED)
 
 

@@ -27,10 +27,11 @@ that class), and a new start recovers afresh.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from typing import Any
+
+from oreradar.processes import exit_at_once
 
 __all__ = ["StallWatchdog", "EXIT_STALLED", "BUSY_LIMIT"]
 
@@ -44,19 +45,13 @@ BUSY_LIMIT = 3
 EXIT_STALLED = 75
 
 
-def _exit_now() -> None:
-    for handler in logging.getLogger().handlers:
-        handler.flush()
-    os._exit(EXIT_STALLED)
-
-
 class StallWatchdog:
     def __init__(self, stage: str, *, stall_after: float, busy: Callable[[], bool] = lambda: False,
                  on_stall: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.stage = stage
         self.stall_after = stall_after
         self._busy = busy
-        self._on_stall = on_stall or _exit_now
+        self._on_stall = on_stall or (lambda: exit_at_once(EXIT_STALLED))
         self._clock = clock
         self._since: dict[Any, tuple[int | None, float]] = {}  # partition -> (committed, since when)
         self._busy_since: float | None = None

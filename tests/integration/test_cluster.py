@@ -199,10 +199,10 @@ def check_stories(settings: Settings, ids: set[str], phase: Phases) -> None:
     missing = relevant - set().union(*stories.values())
     if missing:
         # Open defect (issue 9): now and then a relevant signal that the stories group consumed
-        # and committed never reached the stories inbox (at the last count, 2 of 23 repeated
-        # runs: a broker node killed early, and a table recovery that hung). Reported as an
-        # expected failure, with where the group stood, until the cause is found; "every item
-        # decided" above and "every story alerted" below stay strict.
+        # and committed never reaches a story (at the last count, 3 of 24 runs, 2 of them
+        # broker-node kills). Reported as an expected failure, with where the group stood,
+        # until the cause is found; "every item decided" above and "every story alerted"
+        # below stay strict.
         report = stall_report(settings, missing)
         print(report)
         pytest.xfail(f"issue 9, open: {len(missing)} of {len(relevant)} relevant items never reached a story "

@@ -83,3 +83,30 @@ def test_a_stop_or_a_clean_batch_does_not_end_the_process(monkeypatch) -> None: 
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(batch(asyncio.CancelledError()))
     assert exits == []
+
+
+def test_ending_at_once_survives_a_closed_log_stream(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The log handlers are flushed first; one whose stream is closed must not keep the process alive."""
+    import io
+    import logging
+    import os
+
+    from oreradar.processes import exit_at_once
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    stream.close()
+    logging.getLogger().addHandler(handler)
+    exits: list[int] = []
+
+    def fake_exit(status: int) -> None:
+        exits.append(status)
+        raise SystemExit(status)
+
+    monkeypatch.setattr(os, "_exit", fake_exit)
+    try:
+        with pytest.raises(SystemExit):
+            exit_at_once(70)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert exits == [70]
