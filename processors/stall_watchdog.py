@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from oreradar.processes import exit_at_once
@@ -47,10 +47,14 @@ EXIT_STALLED = 75
 
 class StallWatchdog:
     def __init__(self, stage: str, *, stall_after: float, busy: Callable[[], bool] = lambda: False,
-                 on_stall: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 owned: Callable[[], Collection[Any]] | None = None, on_stall: Callable[[], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.stage = stage
         self.stall_after = stall_after
         self._busy = busy
+        # The readings are the group's, every member's partitions: only this process's own
+        # count, or every member would restart for one member's stall (seen in CI).
+        self._owned = owned
         self._on_stall = on_stall or (lambda: exit_at_once(EXIT_STALLED))
         self._clock = clock
         self._since: dict[Any, tuple[int | None, float]] = {}  # partition -> (committed, since when)
@@ -61,6 +65,9 @@ class StallWatchdog:
         """Take one reading (partition -> committed offset or None; partition -> end
         offset); returns the stalled partitions, and stops the stage once if there are."""
         now = self._clock()
+        if self._owned is not None:
+            mine = {(tp[0], tp[1]) for tp in self._owned()}
+            end = {tp: offset for tp, offset in end.items() if (tp[0], tp[1]) in mine}
         if self._busy():
             self._since.clear()  # a rebalance: start counting afresh once it is over
             if self._busy_since is None:

@@ -23,6 +23,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from typing import Any
 
 import faust
 from faust.worker import Worker
@@ -136,11 +137,20 @@ def _run_stories(settings: Settings, *, child: bool) -> None:
     port = stories_metrics_port(settings, child=child)
     serve_metrics(port)
     # The lag readings also feed the watchdog, which runs with or without /metrics.
-    watchdog = StallWatchdog(cluster_stories.STAGE, stall_after=settings.stall_seconds, busy=lambda: app.rebalancing)
+    watchdog = StallWatchdog(cluster_stories.STAGE, stall_after=settings.stall_seconds, busy=lambda: app.rebalancing,
+                             owned=lambda: _assigned(app))
     ConsumerLagExporter(settings, app.conf.id, (topics.signals.get_topic_name(), inbox),
                         on_offsets=watchdog.observe).start()
     log.info("stories: reading %s from %s", topics.signals.get_topic_name(), settings.bootstrap)
     _execute(app, settings, None)
+
+
+def _assigned(app: faust.App) -> set[Any]:
+    """The partitions this process's consumer holds; none before it has started."""
+    try:
+        return set(app.consumer.assignment())
+    except Exception:  # faust's ConsumerNotStarted and the like, from the lag reader's thread
+        return set()
 
 
 class _StageWorker(Worker):

@@ -92,3 +92,18 @@ def test_a_long_rebalance_with_nothing_to_read_or_one_that_ends_is_not() -> None
     dog.observe({A: 1}, {A: 9})
     clock.now = 690
     assert dog.observe({A: 1}, {A: 9}) == [] and stops == []
+
+
+def test_only_this_process_s_partitions_count() -> None:
+    """The readings are the whole group's: another member's stalled partition is not ours."""
+    clock, mine = Clock(), [A]
+    stops: list[int] = []
+    dog = StallWatchdog("stories", stall_after=60, owned=lambda: list(mine), on_stall=lambda: stops.append(1),
+                        clock=clock)
+    dog.observe({A: 9, B: 1}, {A: 9, B: 9})
+    clock.now = 100
+    assert dog.observe({A: 9, B: 1}, {A: 9, B: 9}) == [] and stops == []
+    mine.append(("news.signals", 1))  # B, as another client library names it
+    dog.observe({A: 9, B: 1}, {A: 9, B: 9})
+    clock.now = 161
+    assert dog.observe({A: 9, B: 1}, {A: 9, B: 9}) == [B] and stops == [1]
