@@ -37,6 +37,10 @@ lost items the same way):
   ``HEAD_GAP_AFTER`` seconds, the consumer moves the partition back to its committed
   offset and reads the missing records (and the ones after them) again
   (:class:`HeadGapTracker`).
+* **Skipped records counted as done.** A stream acks the records it skips (fetched before
+  a rebalance, or dequeued while the flow is stopped), and faust counted those acks towards
+  the next commit; here they count for nothing (:meth:`Consumer.ack`), so such a record is
+  committed past only once it has been read again and processed.
 
     >>> app = faust.App("id", broker=broker_url("127.0.0.1:9092"))   # doctest: +SKIP
 """
@@ -54,7 +58,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
 
 __all__ = ["SCHEME", "Transport", "broker_url", "seek_to_committed_or_start", "rewind_to", "not_handed_over",
-           "StreamReadOffsets", "HeadGapTracker", "HEAD_GAP_AFTER", "head_gap"]
+           "StreamReadOffsets", "HeadGapTracker", "HEAD_GAP_AFTER", "head_gap", "skipped_by_stream"]
 
 # The URL scheme faust picks this transport by (faust's own "kafka://" picks its aiokafka one).
 SCHEME = "oreradar-kafka"
@@ -134,6 +138,13 @@ class HeadGapTracker:
         return due
 
 
+def skipped_by_stream(message: Any, generation: int, flow_active: bool) -> bool:
+    """Whether a record being acked is one a stream skipped rather than processed: it never
+    reached a stream (``tracked`` is set when one takes it), and the stream's reasons to
+    skip it hold (the flow is stopped, or it was fetched before the current assignment)."""
+    return not message.tracked and (not flow_active or message.generation_id != generation)
+
+
 def not_handed_over(fetched: Mapping[Any, tuple[int, int]], handed: Mapping[Any, int]) -> dict[Any, int]:
     """Partition -> first offset not handed over, of a fetch that took ``fetched``
     (partition -> first and last offset) and handed over up to ``handed`` (partition ->
@@ -205,6 +216,18 @@ class Consumer(faust_aiokafka.Consumer):
             rewind[tp] = min(offset, rewind.get(tp, offset))
         if rewind:
             await self._thread.rewind(rewind)
+
+    def ack(self, message: Message) -> bool:
+        """faust's, except that the ack of a record no stream took is not counted as done.
+        A stream skips the records it dequeues while the flow is stopped or that were
+        fetched before the last rebalance, and acks them; faust counted those acks in the
+        bookkeeping the next assignment starts from, so the commit could pass a record that
+        was skipped and had not been read again yet (issue 9: one relevant signal, the only
+        record of its batch never handed over, its partition committed to the end)."""
+        if skipped_by_stream(message, self.app.consumer_generation_id, self.app.flow_control.is_active()):
+            message.acked = True
+            return False
+        return super().ack(message)  # type: ignore[no-any-return]
 
     def _new_offset(self, tp: TP) -> int | None:
         """faust's, except that a gap at the head of the acknowledged offsets holds the

@@ -73,3 +73,37 @@ def test_one_record_missing_at_the_head_is_a_gap() -> None:
     assert head_gap([58, 59], 57) and head_gap([300], 106)
     assert not head_gap([57, 58], 57) and not head_gap([], 57) and not head_gap(None, 57)
     assert not head_gap([58], None)  # never committed: the watchdog's
+
+
+def test_a_record_a_stream_skipped_is_not_committed_past() -> None:
+    """A stream acks what it skips (fetched before the last rebalance, or dequeued while the
+    flow is stopped); faust counted that ack, and its commit went past the skipped record."""
+    import faust
+    from faust.types import TP
+    from faust.types.tuples import ConsumerMessage
+
+    app = faust.App("ack-test", broker=broker_url("127.0.0.1:1"))
+    app.topics._acking_topics.add("news.signals")
+    app.consumer_generation_id = 4
+    app.flow_control.resume()
+    consumer = app.consumer
+    tp = TP("news.signals", 3)
+    consumer._committed_offset[tp] = 56
+
+    def record(offset: int, *, generation: int = 4, taken: bool = True) -> ConsumerMessage:
+        message = ConsumerMessage("news.signals", 3, offset, 0.0, 0, [], None, b"{}", None, generation_id=generation)
+        message.tracked = taken  # a stream sets it when it takes the record
+        return message
+
+    assert consumer.ack(record(56))
+    skipped = record(57, generation=3, taken=False)  # fetched before the rebalance, skipped
+    assert not consumer.ack(skipped) and skipped.acked
+    assert consumer.ack(record(58))
+    assert consumer._new_offset(tp) == 57  # up to the skipped record, not past it
+    # Processed across the rebalance (taken by the stream) still counts; so does an ack no
+    # stream skipped (faust acks a record whose value it could not decode).
+    assert consumer.ack(record(59, generation=3))
+    assert consumer.ack(record(60, taken=False))
+    app.flow_control.suspend()
+    assert not consumer.ack(record(61, taken=False))  # dequeued while the flow is stopped
+    assert 61 not in consumer._acked[tp] and {58, 59, 60} <= set(consumer._acked[tp])
