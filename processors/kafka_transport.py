@@ -57,6 +57,8 @@ from faust.transport.drivers import TRANSPORTS
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
 
+from processors.unchanged import UnchangedFor
+
 __all__ = ["SCHEME", "Transport", "broker_url", "seek_to_committed_or_start", "rewind_to", "not_handed_over",
            "StreamReadOffsets", "HeadGapTracker", "HEAD_GAP_AFTER", "head_gap", "skipped_by_stream"]
 
@@ -77,7 +79,7 @@ async def seek_to_committed_or_start(consumer: Any, *, keep: Callable[[Any], boo
     return committed
 
 
-async def rewind_to(consumer: Any, positions: Mapping[Any, int], *, log: Any = None) -> None:
+async def rewind_to(consumer: Any, positions: Mapping[Any, int], *, log: Any = None, why: str = "") -> None:
     """Move each assigned partition's fetch position (``AIOKafkaConsumer``) back to the
     given offset where it is past it; where a seek already put it there or before, and on
     partitions no longer assigned, nothing happens."""
@@ -92,13 +94,14 @@ async def rewind_to(consumer: Any, positions: Mapping[Any, int], *, log: Any = N
             continue
         if position > offset:
             if log is not None:
-                log.info("rewinding %s to %d: fetched, never handed over", aiokafka_tp, offset)
+                log.info("rewinding %s to %d: %s", aiokafka_tp, offset, why)
             consumer.seek(aiokafka_tp, offset)
 
 
 # How long records may stay unacknowledged in front of acknowledged ones before the
 # partition is read again from its committed offset (a batch in flight takes far less).
 HEAD_GAP_AFTER = 10.0
+HEAD_GAP_LOOK_EVERY = 1.0
 
 
 def head_gap(acked: list[int] | None, committed: int | None) -> bool:
@@ -115,26 +118,20 @@ class HeadGapTracker:
 
     def __init__(self, after: float = HEAD_GAP_AFTER) -> None:
         self.after = after
-        self._seen: dict[Any, tuple[int, float]] = {}  # partition -> (committed offset, gap first seen)
+        self._gaps = UnchangedFor()  # partition -> committed offset, while it has a gap
 
     def observe(self, acked: Mapping[Any, list[int]], committed: Mapping[Any, int | None], now: float
                 ) -> dict[Any, int]:
         """Partition -> committed offset to read again from, for the gaps that lasted."""
         due: dict[Any, int] = {}
-        for tp in list(self._seen):
-            if tp not in acked:
-                del self._seen[tp]
+        self._gaps.keep_only(acked)
         for tp, offsets in acked.items():
             done = committed.get(tp)
             if done is None or not head_gap(offsets, done):
-                self._seen.pop(tp, None)
-                continue
-            since = self._seen.get(tp)
-            if since is None or since[0] != done:
-                self._seen[tp] = (done, now)
-            elif now - since[1] >= self.after:
+                self._gaps.forget(tp)
+            elif self._gaps.seconds(tp, done, now) >= self.after > 0:
                 due[tp] = done
-                del self._seen[tp]  # counted afresh if the gap outlives the reading again
+                self._gaps.forget(tp)  # counted afresh if the gap outlives the reading again
         return due
 
 
@@ -166,8 +163,8 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return await self.call_thread(  # type: ignore[no-any-return]
             seek_to_committed_or_start, self._ensure_consumer(), keep=lambda tp: tp.topic in changelogs)
 
-    async def rewind(self, positions: Mapping[Any, int]) -> None:
-        await self.call_thread(rewind_to, self._ensure_consumer(), positions, log=self.log)
+    async def rewind(self, positions: Mapping[Any, int], why: str) -> None:
+        await self.call_thread(rewind_to, self._ensure_consumer(), positions, log=self.log, why=why)
 
 
 class StreamReadOffsets(dict):  # type: ignore[type-arg]
@@ -192,6 +189,7 @@ class Consumer(faust_aiokafka.Consumer):
         self._read_offset = StreamReadOffsets(self._is_changelog_tp)
         self._fetched: dict[Any, tuple[int, int]] = {}
         self._head_gaps = HeadGapTracker()
+        self._gaps_looked_at = 0.0
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
         records = await super()._getmany(active_partitions, timeout)
@@ -207,15 +205,23 @@ class Consumer(faust_aiokafka.Consumer):
         async for tp, message in super().getmany(timeout):
             handed[tp] = message.offset
             yield tp, message
-        rewind = not_handed_over(self._fetched, handed)
+        unhanded = not_handed_over(self._fetched, handed)
         self._fetched = {}
+        if unhanded:
+            await self._thread.rewind(unhanded, "fetched, never handed over")
+        now = time.monotonic()
+        if now - self._gaps_looked_at >= HEAD_GAP_LOOK_EVERY:  # it reads every acked offset: not per fetch
+            self._gaps_looked_at = now
+            await self._read_head_gaps_again(now)
+
+    async def _read_head_gaps_again(self, now: float) -> None:
         stream_acked = {tp: offsets for tp, offsets in self._acked.items() if not self._is_changelog_tp(tp)}
-        for tp, offset in self._head_gaps.observe(stream_acked, self._committed_offset, time.monotonic()).items():
+        due = self._head_gaps.observe(stream_acked, self._committed_offset, now)
+        for tp, offset in due.items():
             self.log.warning("reading %s again from %d: offsets %d-%d never acknowledged, later ones were", tp,
                              offset, offset, min(self._acked[tp]) - 1)
-            rewind[tp] = min(offset, rewind.get(tp, offset))
-        if rewind:
-            await self._thread.rewind(rewind)
+        if due:
+            await self._thread.rewind(due, "records before it never acknowledged")
 
     def ack(self, message: Message) -> bool:
         """faust's, except that the ack of a record no stream took is not counted as done.

@@ -8,9 +8,9 @@ committed offsets and read those records again, so the watchdog ends the process
 whoever runs it starts it again: the worker's supervisor (``processors/stage_process.py``)
 or the service manager. It ends it at once, without the clean stop's final commit:
 faust's bookkeeping is what went wrong, and a record it counted as done without handing
-it over would be committed (seen once: a signal never forwarded, its offset committed by
-a stopping process). What the last commit missed is read again; the stage is idempotent
-on it (duplicates by item id, alerts under stable ids).
+it over would be committed (suspected, not shown, in a run where a signal was never
+forwarded and its offset was committed). What the last commit missed is read again; the
+stage is idempotent on it (duplicates by item id, alerts under stable ids).
 
 It reads the offsets the lag exporter reads (:class:`oreradar.consumer_lag.ConsumerLagExporter`
 calls :meth:`StallWatchdog.observe`), and waits ``stall_after`` seconds of no commit on a
@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from oreradar.processes import exit_at_once
+from processors.unchanged import UnchangedFor
 
 __all__ = ["StallWatchdog", "EXIT_STALLED", "BUSY_LIMIT"]
 
@@ -57,7 +58,7 @@ class StallWatchdog:
         self._owned = owned
         self._on_stall = on_stall or (lambda: exit_at_once(EXIT_STALLED))
         self._clock = clock
-        self._since: dict[Any, tuple[int | None, float]] = {}  # partition -> (committed, since when)
+        self._unchanged = UnchangedFor()  # partition -> its committed offset, while it has records to read
         self._busy_since: float | None = None
         self.fired = False
 
@@ -68,28 +69,18 @@ class StallWatchdog:
         if self._owned is not None:
             mine = {(tp[0], tp[1]) for tp in self._owned()}
             end = {tp: offset for tp, offset in end.items() if (tp[0], tp[1]) in mine}
+        behind = [tp for tp, end_offset in end.items() if (committed.get(tp) or 0) < end_offset]
         if self._busy():
-            self._since.clear()  # a rebalance: start counting afresh once it is over
+            self._unchanged.clear()  # a rebalance: start counting afresh once it is over
             if self._busy_since is None:
                 self._busy_since = now
-            if now - self._busy_since < BUSY_LIMIT * self.stall_after:
+            if now - self._busy_since < BUSY_LIMIT * self.stall_after or not behind:
                 return []
-            behind = [tp for tp, end_offset in end.items() if (committed.get(tp) or 0) < end_offset]
-            if behind:
-                self._stop(f"rebalance not over after {now - self._busy_since:.0f}s", behind, committed, end)
+            self._stop(f"rebalance not over after {now - self._busy_since:.0f}s", behind, committed, end)
             return behind
         self._busy_since = None
-        stalled = []
-        for tp, end_offset in end.items():
-            done = committed.get(tp)
-            if (done or 0) >= end_offset:
-                self._since.pop(tp, None)
-                continue
-            previous = self._since.get(tp)
-            if previous is None or previous[0] != done:
-                self._since[tp] = (done, now)
-            elif now - previous[1] >= self.stall_after:
-                stalled.append(tp)
+        self._unchanged.keep_only(behind)
+        stalled = [tp for tp in behind if self._unchanged.seconds(tp, committed.get(tp), now) >= self.stall_after]
         if stalled:
             self._stop(f"no commit for {self.stall_after:.0f}s", stalled, committed, end)
         return stalled
