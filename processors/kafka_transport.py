@@ -70,12 +70,15 @@ async def seek_to_committed_or_start(consumer: Any, *, keep: Callable[[Any], boo
                                      ) -> Mapping[Any, int | None]:
     """Seek every assigned partition of an ``AIOKafkaConsumer`` to its committed offset,
     and those with none (or 0), except the ones ``keep`` names, to the start of the log.
-    Returns the committed offsets, as ``seek_to_committed`` does."""
-    committed: Mapping[Any, int | None] = await consumer.seek_to_committed()
+    Returns where each one reads from, as ``seek_to_committed`` does: the committed offset,
+    or the start of the log where it went there (faust's "committed offset" is the next
+    offset to read, and a commit is held back against it: :func:`head_gap`)."""
+    committed: dict[Any, int | None] = dict(await consumer.seek_to_committed())
     # aiokafka seeks only where the committed offset is above 0: the rest stay put.
     unset = [tp for tp, offset in committed.items() if not offset and not keep(tp)]
     if unset:
         await consumer.seek_to_beginning(*unset)
+        committed.update(await consumer.beginning_offsets(unset))
     return committed
 
 
@@ -106,10 +109,12 @@ HEAD_GAP_LOOK_EVERY = 1.0
 
 def head_gap(acked: list[int] | None, committed: int | None) -> bool:
     """Whether a partition's acknowledged offsets start past its committed offset, which is
-    the next one to read: the records in between were never acknowledged."""
-    if not acked or committed is None:
+    the next one to read: the records in between were never acknowledged. None is faust's
+    for a start at offset 0 (it keeps a committed 0 as None), so it counts as 0: a
+    partition nobody has committed on is held at its first record like any other."""
+    if not acked:
         return False
-    return min(acked) > committed
+    return min(acked) > (committed or 0)
 
 
 class HeadGapTracker:
@@ -126,8 +131,8 @@ class HeadGapTracker:
         due: dict[Any, int] = {}
         self._gaps.keep_only(acked)
         for tp, offsets in acked.items():
-            done = committed.get(tp)
-            if done is None or not head_gap(offsets, done):
+            done = committed.get(tp) or 0
+            if not head_gap(offsets, done):
                 self._gaps.forget(tp)
             elif self._gaps.seconds(tp, done, now) >= self.after > 0:
                 due[tp] = done
