@@ -14,13 +14,13 @@ import pytest
 from oreradar.kafka_admin import ensure_topics
 from oreradar.local_broker import running_broker
 from oreradar.settings import Settings
-from tests.integration.kafka_helpers import free_port
+from tests.integration.kafka_helpers import free_port_block
 
 
 @pytest.fixture(scope="session")
 def kafka_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     state = tmp_path_factory.mktemp("oreradar-state")
-    port = free_port()
+    port = free_port_block(2)  # clients and controller
     settings = Settings(
         kafka_bootstrap=None,
         broker_port=port,

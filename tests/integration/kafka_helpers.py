@@ -132,11 +132,18 @@ def start_module(module: str, env: dict[str, str], log_path: Path) -> subprocess
 
 
 def free_port_block(size: int) -> int:
-    """A base port with ``size`` consecutive free ports (a local cluster needs 2 per node)."""
+    """A base port with ``size`` consecutive free ports (a broker needs 2 per node: clients
+    and controller), below the kernel's range for outgoing connections: a port in that range
+    free now may be taken by a client's connection before the last node binds it (seen: a
+    node's controller port taken while the first two nodes started)."""
     import random
 
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768  # Linux's default
     for _ in range(200):
-        base = random.randrange(20000, 60000 - size)
+        base = random.randrange(10000, max(ephemeral_low, 10000 + 2 * size) - size)
         socks: list[socket.socket] = []
         try:
             for port in range(base, base + size):

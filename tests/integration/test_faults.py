@@ -22,7 +22,7 @@ from oreradar.topics import NEWS_DEADLETTER, NEWS_RAW, NEWS_SIGNALS
 from producers.publisher import NewsPublisher
 from producers.replay_cli import ReplaySummary, replay_paths
 from tests.integration.kafka_helpers import (
-    count_keys, free_port, keys_on, send_raw, settings_env, start_oreradar, stop_process, wait_for_members,
+    count_keys, free_port_block, keys_on, send_raw, settings_env, start_oreradar, stop_process, wait_for_members,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -44,7 +44,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
     settings = Settings(
-        broker_port=free_port(), state_dir=tmp_path_factory.mktemp("faults-state"), partitions=3,
+        broker_port=free_port_block(2), state_dir=tmp_path_factory.mktemp("faults-state"), partitions=3,
         broker_heap="384m", consumer_group="faults", metrics_port=0, session_timeout=6.0,
     )
     with running_broker(settings):
