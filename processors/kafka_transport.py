@@ -220,7 +220,11 @@ class Consumer(faust_aiokafka.Consumer):
             await self._read_head_gaps_again(now)
 
     async def _read_head_gaps_again(self, now: float) -> None:
-        stream_acked = {tp: offsets for tp, offsets in self._acked.items() if not self._is_changelog_tp(tp)}
+        # Only the stream partitions this consumer holds: acks of a batch finished after its
+        # partition was taken away land on one with no committed offset here.
+        held = self.assignment()
+        stream_acked = {tp: offsets for tp, offsets in self._acked.items()
+                        if tp in held and not self._is_changelog_tp(tp)}
         due = self._head_gaps.observe(stream_acked, self._committed_offset, now)
         for tp, offset in due.items():
             self.log.warning("reading %s again from %d: offsets %d-%d never acknowledged, later ones were", tp,
