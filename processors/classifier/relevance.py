@@ -94,6 +94,7 @@ def decide(
     ca_hit: tuple[str, Hit] | None = None
     commodity_supported = False
     minerals = False
+    minerals_named = False  # a minerals word anywhere, supported or not (see scope B (2))
     routes = False  # a route, transit or enforcement word beside a Central Asian country
     a_lead = ca_lead = False
     talks = False
@@ -123,6 +124,7 @@ def decide(
                 ca_lead = ca_lead or not body or sentence < LEAD_SENTENCES
         if not minerals:
             minerals = any(_supported(fa, s, _SUPPLY) for s in fa.of_kind("minerals")[1])
+            minerals_named = minerals_named or fa.has_kind("minerals")
         if not minerals and not homes_title and fa.has_kind("power"):  # power for export or industry, not homes
             homes = fa.of_kind("households")[1]
             minerals = any(_supported(fa, s, _SUPPLY) for s in fa.of_kind("power")[1] if s not in homes)
@@ -141,6 +143,9 @@ def decide(
     other_goods = goods and not any_commodity and not minerals
     if ca_hit is not None and (
         commodity_supported or minerals or (routes and not other_goods) or "sanctions" in types
+        # a minerals word with a signal type: "ЕБРР выделит $150 млн на модернизацию Алмалыкского ГМК"
+        # (the money makes the investment; no supply word stands beside the combine)
+        or (minerals_named and bool(types))
     ):
         result.scope.append("B")
         result.because["B"] = ca_hit
