@@ -221,6 +221,11 @@ def _run_pipeline(settings: Settings, paths: list[Path], timeout: float) -> int:
     if pending:
         console.print(f"[red]demo: no decision within {timeout:.0f}s for {len(pending)} items; see {log_dir}[/]")
         return 1
+    if relevant and not shown:
+        # A second run over the same state: every report is a duplicate by item id.
+        console.print("[yellow]demo: no new alerts: the stories stage already holds these reports (a report it "
+                      "has seen raises nothing). `oreradar stories` lists their stories; a new "
+                      "ORERADAR_STATE_DIR starts afresh.[/]")
     return 0
 
 

@@ -32,3 +32,9 @@ def test_demo_prints_the_seed_alert_and_stops_what_it_started(kafka_settings: Se
     assert alerts_file.exists() and alerts_file.read_text().count("\n") >= len(alert_lines)
     # The broker was running before the demo, so the demo must not have stopped it.
     assert broker_running(kafka_settings)
+    # Run again over the same state: no alert twice, and it says why.
+    again = subprocess.run([sys.executable, "-m", "oreradar", "demo", "--timeout", "150"],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert not [line for line in again.stdout.splitlines() if line.startswith("ALERT")], again.stdout
+    assert "no new alerts" in again.stdout and "ORERADAR_STATE_DIR" in again.stdout
