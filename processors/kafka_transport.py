@@ -60,7 +60,8 @@ from faust.types import TP, Message
 from processors.unchanged import UnchangedFor
 
 __all__ = ["SCHEME", "Transport", "broker_url", "seek_to_committed_or_start", "rewind_to", "not_handed_over",
-           "StreamReadOffsets", "HeadGapTracker", "HEAD_GAP_AFTER", "head_gap", "skipped_by_stream"]
+           "StreamReadOffsets", "HeadGapTracker", "HEAD_GAP_AFTER", "head_gap", "skipped_by_stream",
+           "position_known"]
 
 # The URL scheme faust picks this transport by (faust's own "kafka://" picks its aiokafka one).
 SCHEME = "oreradar-kafka"
@@ -147,6 +148,15 @@ def skipped_by_stream(message: Any, generation: int, flow_active: bool) -> bool:
     return not message.tracked and (not flow_active or message.generation_id != generation)
 
 
+def position_known(consumer: Any, tp: Any) -> bool:
+    """Whether an ``AIOKafkaConsumer`` has a position for an assigned partition: not while a
+    seek to the start of the log is still being resolved (aiokafka asserts on reading it)."""
+    assignment = consumer._fetcher._subscriptions.subscription
+    assignment = assignment.assignment if assignment is not None else None
+    state = assignment.state_value(faust_aiokafka.TopicPartition(tp.topic, tp.partition)) if assignment else None
+    return state is not None and bool(state.has_valid_position)
+
+
 def not_handed_over(fetched: Mapping[Any, tuple[int, int]], handed: Mapping[Any, int]) -> dict[Any, int]:
     """Partition -> first offset not handed over, of a fetch that took ``fetched``
     (partition -> first and last offset) and handed over up to ``handed`` (partition ->
@@ -167,6 +177,13 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         changelogs = self.app.tables.changelog_topics
         return await self.call_thread(  # type: ignore[no-any-return]
             seek_to_committed_or_start, self._ensure_consumer(), keep=lambda tp: tp.topic in changelogs)
+
+    def verify_event_path(self, now: float, tp: TP) -> None:
+        # faust's livelock check reads the partition's position, which aiokafka asserts on
+        # while a seek to the start of the log resolves it (seen: the classify worker crashed
+        # on it right after a rebalance). The check comes round again in a few seconds.
+        if position_known(self._ensure_consumer(), tp):
+            super().verify_event_path(now, tp)
 
     async def rewind(self, positions: Mapping[Any, int], why: str) -> None:
         await self.call_thread(rewind_to, self._ensure_consumer(), positions, log=self.log, why=why)

@@ -12,7 +12,7 @@ import pytest
 
 from oreradar.kafka_admin import ensure_topics
 from oreradar.settings import Settings
-from processors.kafka_transport import seek_to_committed_or_start
+from processors.kafka_transport import position_known, seek_to_committed_or_start
 from tests.integration.kafka_helpers import send_raw
 
 pytestmark = pytest.mark.integration
@@ -100,5 +100,27 @@ async def test_a_partition_goes_back_to_what_was_not_handed_over_unless_a_seek_d
         consumer.seek(tp, fetched)
         await rewind_to(consumer, {tp: fetched + 3, TopicPartition("elsewhere", 0): 0})
         assert await consumer.position(tp) == fetched
+    finally:
+        await consumer.stop()
+
+
+async def test_a_partition_has_no_position_until_it_is_resolved(kafka_settings: Settings) -> None:
+    """faust's livelock check read the position of a partition whose position was still being
+    resolved, and aiokafka's assertion crashed the worker; the check now asks first."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    topic = _publish(kafka_settings, 1)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_settings.bootstrap, group_id=f"g-{uuid.uuid4().hex[:8]}",
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        assert not position_known(consumer, tp)  # assigned, its position not yet looked up
+        with pytest.raises(AssertionError):
+            consumer._fetcher._subscriptions.subscription.assignment.state_value(tp).position  # what faust read
+        await consumer.position(tp)
+        assert position_known(consumer, tp)
+        assert not position_known(consumer, TopicPartition(topic, 1))  # not assigned
     finally:
         await consumer.stop()
