@@ -41,6 +41,12 @@ lost items the same way):
   a rebalance, or dequeued while the flow is stopped), and faust counted those acks towards
   the next commit; here they count for nothing (:meth:`Consumer.ack`), so such a record is
   committed past only once it has been read again and processed.
+* **Nothing committed yet.** faust keeps a committed offset of 0 as None, and a head gap
+  on such a partition held nothing back; it counts from the partition's first record
+  (:func:`head_gap`, and the seek returns the start of the log where it sends one there).
+* **A position not yet resolved.** faust's livelock check reads a partition's position,
+  which aiokafka asserts on while it is still being looked up; the check waits for it
+  (:func:`position_known`) instead of crashing the worker.
 
     >>> app = faust.App("id", broker=broker_url("127.0.0.1:9092"))   # doctest: +SKIP
 """
