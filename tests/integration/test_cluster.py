@@ -197,16 +197,10 @@ def check_stories(settings: Settings, ids: set[str], phase: Phases) -> None:
     assert len(relevant) >= len(ids) // 4, f"only {len(relevant)} of {len(ids)} items relevant: not a test of stories"
     stories = storied(settings, relevant)
     missing = relevant - set().union(*stories.values())
-    if missing:
-        # Open defect (issue 9): now and then a relevant signal that the stories group consumed
-        # and committed never reaches a story (at the last count, 3 of 24 runs, 2 of them
-        # broker-node kills). Reported as an expected failure, with where the group stood,
-        # until the cause is found; "every item decided" above and "every story alerted"
-        # below stay strict.
-        report = stall_report(settings, missing)
-        print(report)
-        pytest.xfail(f"issue 9, open: {len(missing)} of {len(relevant)} relevant items never reached a story "
-                     f"after the rebalance, e.g. {sorted(missing)[:5]}\n{report}")
+    # Where the group stood is in the message: the partitions it had not committed to the
+    # end, and whether the missing items reached the stories inbox.
+    assert not missing, (f"{len(missing)} of {len(relevant)} relevant items never reached a story after the "
+                         f"rebalance, e.g. {sorted(missing)[:5]}\n{stall_report(settings, missing)}")
     phase(f"all {len(relevant)} relevant items are in {len(stories)} stories")
     silent = set(stories) - alerted_stories(settings)
     assert not silent, f"{len(silent)} of {len(stories)} stories never alerted, e.g. {sorted(silent)[:5]}"
