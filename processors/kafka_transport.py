@@ -80,13 +80,13 @@ async def seek_to_committed_or_start(consumer: Any, *, keep: Callable[[Any], boo
     Returns where each one reads from, as ``seek_to_committed`` does: the committed offset,
     or the start of the log where it went there (faust's "committed offset" is the next
     offset to read, and a commit is held back against it: :func:`head_gap`)."""
-    committed: dict[Any, int | None] = dict(await consumer.seek_to_committed())
+    reading_from: dict[Any, int | None] = dict(await consumer.seek_to_committed())
     # aiokafka seeks only where the committed offset is above 0: the rest stay put.
-    unset = [tp for tp, offset in committed.items() if not offset and not keep(tp)]
+    unset = [tp for tp, offset in reading_from.items() if not offset and not keep(tp)]
     if unset:
         await consumer.seek_to_beginning(*unset)
-        committed.update(await consumer.beginning_offsets(unset))
-    return committed
+        reading_from.update(await consumer.beginning_offsets(unset))
+    return reading_from
 
 
 async def rewind_to(consumer: Any, positions: Mapping[Any, int], *, log: Any = None, why: str = "") -> None:
